@@ -1,0 +1,1 @@
+"""Models of the accountability app (DESIGN section 4); built by its own issue."""

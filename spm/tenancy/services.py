@@ -1,0 +1,286 @@
+"""Every write to organisations, memberships, invitations and API tokens.
+
+Services take the tenant first and the acting user, validate, write inside one
+transaction and append an ``AuditEvent`` for each change.
+"""
+
+import datetime as dt
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.text import slugify
+
+from .models import ApiToken, AuditEvent, Invitation, Membership, Role, Tenant
+from .selectors import report_ids
+from .tokens import digest_key, generate_key
+
+User = get_user_model()
+
+
+def audit(*, tenant: Tenant, actor, action: str, obj: Any, data: dict | None = None) -> AuditEvent:
+    return AuditEvent.all_tenants.create(
+        tenant=tenant,
+        actor=actor if getattr(actor, "is_authenticated", False) else None,
+        action=action,
+        object_type=type(obj).__name__,
+        object_id=str(getattr(obj, "pk", "") or ""),
+        data=data or {},
+    )
+
+
+def _unique_slug(name: str) -> str:
+    base = slugify(name)[:50] or "org"
+    slug, n = base, 1
+    while Tenant.objects.filter(slug=slug).exists():
+        n += 1
+        slug = f"{base}-{n}"
+    return slug
+
+
+@transaction.atomic
+def tenant_create(*, name: str, owner, timezone_name: str = "UTC", currency: str = "USD") -> Tenant:
+    """Create an organisation with ``owner`` as its first admin (signup)."""
+    tenant = Tenant(
+        name=name.strip(), slug=_unique_slug(name), timezone=timezone_name, currency=currency
+    )
+    tenant.full_clean()
+    tenant.save()
+    membership = Membership.all_tenants.create(
+        tenant=tenant, user=owner, role=Role.ADMIN, start_date=tenant.today()
+    )
+    audit(tenant=tenant, actor=owner, action="tenant.created", obj=tenant)
+    audit(
+        tenant=tenant,
+        actor=owner,
+        action="membership.created",
+        obj=membership,
+        data={"role": Role.ADMIN},
+    )
+    return tenant
+
+
+def tenant_update_settings(*, tenant: Tenant, actor, **fields: Any) -> Tenant:
+    """Change an organisation's settings (timezone, work week, weights, targets…)."""
+    allowed = {
+        "name",
+        "timezone",
+        "currency",
+        "work_week",
+        "weekday_weights",
+        "selling_target_pct",
+        "fiscal_year_start_month",
+        "prorate_time_off",
+    }
+    unknown = set(fields) - allowed
+    if unknown:
+        raise ValueError(f"Not an organisation setting: {', '.join(sorted(unknown))}")
+    changed = {name: value for name, value in fields.items() if getattr(tenant, name) != value}
+    if not changed:
+        return tenant
+    for name, value in changed.items():
+        setattr(tenant, name, value)
+    tenant.full_clean()
+    with transaction.atomic():
+        tenant.save(update_fields=list(changed))
+        audit(
+            tenant=tenant,
+            actor=actor,
+            action="tenant.settings_changed",
+            obj=tenant,
+            data={name: str(value) for name, value in changed.items()},
+        )
+    return tenant
+
+
+def _check_manager(*, tenant: Tenant, member: Membership | None, manager: Membership | None):
+    if manager is None:
+        return
+    if manager.tenant_id != tenant.pk:
+        raise ValidationError({"manager": "Choose a manager from this organisation."})
+    if manager.role not in (Role.MANAGER, Role.ADMIN):
+        raise ValidationError({"manager": "A manager must have the manager or admin role."})
+    if member is not None and member.pk is not None:
+        if manager.pk == member.pk:
+            raise ValidationError({"manager": "Nobody can report to themselves."})
+        if manager.pk in report_ids(tenant=tenant, manager=member):
+            raise ValidationError(
+                {"manager": f"{manager.name} reports to {member.name}; that would be a loop."}
+            )
+
+
+@transaction.atomic
+def membership_update(*, tenant: Tenant, actor, member: Membership, **fields: Any) -> Membership:
+    """Change a member's role, manager or employment dates, keeping the tree a tree."""
+    allowed = {"role", "manager", "start_date", "end_date"}
+    unknown = set(fields) - allowed
+    if unknown:
+        raise ValueError(f"Not a membership field: {', '.join(sorted(unknown))}")
+    if member.tenant_id != tenant.pk:
+        raise Membership.DoesNotExist
+    if "manager" in fields:
+        _check_manager(tenant=tenant, member=member, manager=fields["manager"])
+    if (
+        fields.get("role") not in (None, Role.ADMIN, Role.MANAGER)
+        and member.direct_reports.exists()
+    ):
+        raise ValidationError({"role": "Reassign this person's reports before making them a rep."})
+    if fields.get("role") not in (None, Role.ADMIN) and member.role == Role.ADMIN:
+        remaining = Membership.objects.filter(tenant=tenant, role=Role.ADMIN).exclude(pk=member.pk)
+        if not remaining.exists():
+            raise ValidationError({"role": "An organisation needs at least one admin."})
+    changed = {name: value for name, value in fields.items() if getattr(member, name) != value}
+    for name, value in changed.items():
+        setattr(member, name, value)
+    member.full_clean(exclude=["tenant", "user"])
+    if changed:
+        member.save(update_fields=list(changed))
+        audit(
+            tenant=tenant,
+            actor=actor,
+            action="membership.changed",
+            obj=member,
+            data={name: str(getattr(value, "pk", value)) for name, value in changed.items()},
+        )
+    return member
+
+
+def invitation_create(
+    *,
+    tenant: Tenant,
+    actor,
+    email: str,
+    role: str,
+    manager: Membership | None = None,
+    start_date: dt.date | None = None,
+) -> Invitation:
+    """Invite ``email`` to join ``tenant``. One pending invitation per address."""
+    email = User.objects.normalize_email(email).lower()
+    if role not in Role.values:
+        raise ValidationError({"role": "Choose admin, manager or rep."})
+    _check_manager(tenant=tenant, member=None, manager=manager)
+    if Membership.objects.filter(tenant=tenant, user__email__iexact=email).exists():
+        raise ValidationError({"email": f"{email} is already a member of {tenant.name}."})
+    if Invitation.objects.filter(
+        tenant=tenant, email=email, status=Invitation.Status.PENDING
+    ).exists():
+        raise ValidationError({"email": f"{email} already has a pending invitation."})
+    invitation = Invitation(
+        tenant=tenant,
+        email=email,
+        role=role,
+        manager=manager,
+        start_date=start_date or tenant.today(),
+        invited_by=actor,
+        expires_at=timezone.now() + dt.timedelta(days=settings.SPM_INVITATION_DAYS),
+    )
+    try:
+        with transaction.atomic():
+            invitation.save()
+            audit(
+                tenant=tenant,
+                actor=actor,
+                action="invitation.created",
+                obj=invitation,
+                data={"email": email, "role": role},
+            )
+    except IntegrityError as exc:  # A concurrent invitation for the same address won.
+        raise ValidationError({"email": f"{email} already has a pending invitation."}) from exc
+    return invitation
+
+
+class InvitationInvalid(Exception):
+    """The link is unknown, used, revoked or expired; the message says which."""
+
+
+def invitation_by_key(*, key: str) -> Invitation:
+    """Find an invitation by its secret key, across tenants (the key selects the tenant)."""
+    invitation = (
+        Invitation.all_tenants.select_related("tenant", "manager__user", "invited_by")
+        .filter(key=key)
+        .first()
+    )
+    if invitation is None:
+        raise InvitationInvalid(
+            "This invitation link is not valid. Check that you copied all of it."
+        )
+    if invitation.status == Invitation.Status.ACCEPTED:
+        raise InvitationInvalid("This invitation has already been accepted. Log in to continue.")
+    if invitation.status == Invitation.Status.REVOKED:
+        raise InvitationInvalid(
+            "This invitation was withdrawn. Ask your administrator for a new one."
+        )
+    if invitation.is_expired:
+        raise InvitationInvalid(
+            "This invitation has expired. Ask your administrator for a new one."
+        )
+    return invitation
+
+
+@transaction.atomic
+def invitation_accept(*, invitation: Invitation, user) -> Membership:
+    """Turn a pending invitation into a membership for ``user`` (whose email must match)."""
+    locked = Invitation.all_tenants.select_for_update().get(pk=invitation.pk)
+    if locked.status != Invitation.Status.PENDING or locked.is_expired:
+        raise InvitationInvalid("This invitation can no longer be used.")
+    if user.email.lower() != locked.email.lower():
+        raise InvitationInvalid(
+            f"This invitation is for {locked.email}; you are logged in as {user.email}."
+        )
+    tenant = locked.tenant
+    membership, created = Membership.all_tenants.get_or_create(
+        tenant=tenant,
+        user=user,
+        defaults={"role": locked.role, "manager": locked.manager, "start_date": locked.start_date},
+    )
+    locked.status = Invitation.Status.ACCEPTED
+    locked.accepted_at = timezone.now()
+    locked.membership = membership
+    locked.save(update_fields=["status", "accepted_at", "membership"])
+    audit(tenant=tenant, actor=user, action="invitation.accepted", obj=locked)
+    if created:
+        audit(
+            tenant=tenant,
+            actor=user,
+            action="membership.created",
+            obj=membership,
+            data={"role": membership.role},
+        )
+    return membership
+
+
+def invitation_revoke(*, tenant: Tenant, actor, invitation: Invitation) -> Invitation:
+    updated = Invitation.objects.filter(
+        tenant=tenant, pk=invitation.pk, status=Invitation.Status.PENDING
+    ).update(status=Invitation.Status.REVOKED)
+    if updated:
+        invitation.status = Invitation.Status.REVOKED
+        audit(tenant=tenant, actor=actor, action="invitation.revoked", obj=invitation)
+    return invitation
+
+
+def invitations_expire(*, tenant: Tenant) -> int:
+    """Mark pending invitations past their expiry as expired. Idempotent; returns the count."""
+    return Invitation.objects.filter(
+        tenant=tenant, status=Invitation.Status.PENDING, expires_at__lte=timezone.now()
+    ).update(status=Invitation.Status.EXPIRED)
+
+
+def api_token_issue(*, tenant: Tenant, actor, membership: Membership, name: str = "") -> str:
+    """Create an API token for ``membership`` and return its key; only the digest is kept."""
+    if membership.tenant_id != tenant.pk:
+        raise Membership.DoesNotExist
+    key = generate_key()
+    with transaction.atomic():
+        token = ApiToken.all_tenants.create(
+            tenant=tenant,
+            membership=membership,
+            name=name,
+            prefix=key[:8],
+            digest=digest_key(key),
+        )
+        audit(tenant=tenant, actor=actor, action="api_token.issued", obj=token)
+    return key

@@ -1,0 +1,11 @@
+from django.contrib import admin
+from django.urls import include, path
+
+from spm.web import views as web_views
+
+urlpatterns = [
+    path("", web_views.home, name="home"),
+    path("accounts/", include("allauth.urls")),
+    path("admin/", admin.site.urls),
+    path("", include("spm.api.urls")),
+]

@@ -1,0 +1,1 @@
+"""Models of the territories app (DESIGN section 4); built by its own issue."""
