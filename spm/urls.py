@@ -6,6 +6,8 @@ from spm.web import views as web_views
 urlpatterns = [
     path("", web_views.home, name="home"),
     path("accounts/", include("allauth.urls")),
+    path("org/", include("spm.tenancy.urls")),
+    path("calendar/", include("spm.calendars.urls")),
     path("admin/", admin.site.urls),
     path("", include("spm.api.urls")),
 ]

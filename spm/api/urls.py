@@ -2,10 +2,16 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.routers import DefaultRouter
 
+from spm.calendars import api as calendars_api
+from spm.tenancy import api as tenancy_api
+
 router = DefaultRouter()
+tenancy_api.register(router)
+calendars_api.register(router)
 
 urlpatterns = [
     path("api/v1/", include(router.urls)),
+    *tenancy_api.urlpatterns,
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
 ]
