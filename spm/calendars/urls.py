@@ -1,2 +1,8 @@
+from django.urls import path
+
+from spm.web.placeholders import placeholder
+
 app_name = "calendars"
-urlpatterns: list = []
+urlpatterns = [
+    path("", placeholder, name="index"),
+]
