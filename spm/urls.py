@@ -8,6 +8,7 @@ urlpatterns = [
     path("accounts/", include("allauth.urls")),
     path("org/", include("spm.tenancy.urls")),
     path("calendar/", include("spm.calendars.urls")),
+    path("territories/", include("territories.urls")),
     path("admin/", admin.site.urls),
     path("", include("spm.api.urls")),
 ]

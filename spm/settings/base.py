@@ -44,7 +44,9 @@ INSTALLED_APPS = [
     "spm.users",
     "spm.tenancy",
     "spm.calendars",
+    "spm.notifications",
     "spm.web",
+    "spm.demo",
     # Domain apps, in their dependency order.
     "territories",
     "activities",
@@ -224,6 +226,9 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
 }
+
+# Absolute links in emails sent by background tasks (no request to build them from).
+SPM_BASE_URL = env.str("SPM_BASE_URL", default="http://127.0.0.1:8000")
 
 # Invitations stay valid this many days.
 SPM_INVITATION_DAYS = env.int("SPM_INVITATION_DAYS", default=14)
