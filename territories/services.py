@@ -66,13 +66,17 @@ def territory_save(
     _check_tenant(tenant, territory, parent)
     creating = territory is None
     territory = territory or Territory(tenant=tenant)
-    if parent is not None and not creating:
-        if parent.pk == territory.pk or parent.pk in descendant_ids(
-            tenant=tenant, territory=territory
-        ):
-            raise ValidationError(
-                {"parent": "A territory cannot sit inside itself or its own sub-territories."}
-            )
+    if (
+        parent is not None
+        and not creating
+        and (
+            parent.pk == territory.pk
+            or parent.pk in descendant_ids(tenant=tenant, territory=territory)
+        )
+    ):
+        raise ValidationError(
+            {"parent": "A territory cannot sit inside itself or its own sub-territories."}
+        )
     territory.name = name.strip()
     territory.parent = parent
     territory.description = description

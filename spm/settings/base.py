@@ -212,6 +212,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "spm.tenancy.tasks.expire_invitations",
         "schedule": crontab(minute=5),
     },
+    # Hourly, because each organisation's day starts at its own midnight; idempotent.
+    "apply-scheduled-account-moves": {
+        "task": "territories.tasks.apply_scheduled_assignments",
+        "schedule": crontab(minute=15),
+    },
 }
 
 # --- Security ----------------------------------------------------------------
