@@ -1,0 +1,289 @@
+"""CSV import and export of accounts.
+
+Import is all-or-nothing: every row is validated first, and a file with one bad row
+writes nothing and names the row and column of each error. Rows are matched to
+existing accounts by ``external_id`` (so importing a file twice updates, never
+duplicates). The optional ``territory`` column names a territory; left empty, a new
+account stays unassigned and an existing one stays where it is.
+"""
+
+import csv
+import io
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+
+from django.db import transaction
+from django.utils import timezone
+
+from spm.tenancy.models import Tenant
+from spm.tenancy.services import audit
+
+from .models import Account, AccountAssignment, Territory
+from .services import HISTORY_BATCH, UPDATE_CHUNK, _apply_moves, _notify_moves
+
+COLUMNS = [
+    "external_id", "name", "industry", "country", "region", "postal_code",
+    "annual_potential", "territory",
+]  # fmt: skip
+REQUIRED = ["external_id", "name"]
+MAX_ROWS = 100_000
+MAX_BYTES = 20 * 1024 * 1024
+TEXT_LIMITS = {
+    field_name: Account._meta.get_field(field_name).max_length
+    for field_name in ("external_id", "name", "industry", "country", "region", "postal_code")
+}
+
+
+@dataclass(frozen=True)
+class RowError:
+    row: int  # The line number in the file, the header being line 1.
+    column: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"Row {self.row}, column “{self.column}”: {self.message}"
+
+
+class ImportRejected(Exception):
+    """The file was not imported; ``errors`` says why, row by row."""
+
+    def __init__(self, errors: list[RowError]):
+        self.errors = errors
+        super().__init__(f"{len(errors)} error(s); nothing was imported.")
+
+
+@dataclass
+class ImportResult:
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    moved: int = 0
+    errors: list[RowError] = field(default_factory=list)
+
+
+def _decode(data: bytes) -> str:
+    if len(data) > MAX_BYTES:
+        raise ImportRejected([RowError(1, "file", "The file is larger than 20 MB; split it.")])
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise ImportRejected(
+            [RowError(1, "file", "The file is not UTF-8 text. Save it as “CSV UTF-8” and retry.")]
+        ) from exc
+
+
+def _parse(text: str) -> tuple[list[str], list[dict[str, str]]]:
+    try:
+        dialect = csv.Sniffer().sniff(text[:4096], delimiters=",;\t")
+    except csv.Error:
+        dialect = csv.excel
+    reader = csv.DictReader(io.StringIO(text), dialect=dialect)
+    header = [(name or "").strip().lower() for name in (reader.fieldnames or [])]
+    reader.fieldnames = header
+    return header, list(reader)
+
+
+def accounts_import(*, tenant: Tenant, actor, data: bytes) -> ImportResult:
+    """Validate the whole file, then create and update accounts in bulk.
+
+    Raises ``ImportRejected`` (nothing written) when any row is invalid.
+    """
+    header, rows = _parse(_decode(data))
+    errors: list[RowError] = []
+    missing = [name for name in REQUIRED if name not in header]
+    unknown = [name for name in header if name and name not in COLUMNS]
+    if missing:
+        errors.append(RowError(1, ", ".join(missing), "Required column missing from the header."))
+    if unknown:
+        errors.append(
+            RowError(1, ", ".join(unknown), f"Unknown column. Known columns: {', '.join(COLUMNS)}.")
+        )
+    if not rows and not errors:
+        errors.append(RowError(2, "file", "The file has a header but no rows."))
+    if len(rows) > MAX_ROWS:
+        errors.append(RowError(MAX_ROWS + 2, "file", f"At most {MAX_ROWS:,} rows per file."))
+    if errors:
+        raise ImportRejected(errors)
+
+    territories = {
+        name.casefold(): pk
+        for pk, name in Territory.objects.filter(tenant=tenant).values_list("pk", "name")
+    }
+    seen: dict[str, int] = {}
+    clean: list[tuple[int, dict]] = []
+    for line, raw in enumerate(rows, start=2):
+        if None in raw:  # More cells than header columns.
+            errors.append(RowError(line, "row", "This row has more cells than the header."))
+            continue
+        row = {key: (value or "").strip() for key, value in raw.items() if key}
+        values: dict = {}
+        for name, limit in TEXT_LIMITS.items():
+            value = row.get(name, "")
+            if len(value) > limit:
+                errors.append(RowError(line, name, f"At most {limit} characters."))
+            values[name] = value
+        for name in REQUIRED:
+            if not values[name]:
+                errors.append(RowError(line, name, "Required; this cell is empty."))
+        if values["country"]:
+            values["country"] = values["country"].upper()
+            if len(values["country"]) != 2 or not values["country"].isalpha():
+                errors.append(RowError(line, "country", "Use a two-letter country code, e.g. US."))
+        potential = row.get("annual_potential", "")
+        if potential:
+            try:
+                amount = Decimal(potential.replace(",", "").replace(" ", ""))
+            except InvalidOperation:
+                errors.append(
+                    RowError(
+                        line, "annual_potential", f"“{potential}” is not an amount, e.g. 125000.50."
+                    )
+                )
+            else:
+                if not amount.is_finite() or amount < 0 or amount.as_tuple().exponent < -2:
+                    errors.append(
+                        RowError(
+                            line, "annual_potential", "Use an amount ≥ 0 with at most 2 decimals."
+                        )
+                    )
+                elif amount >= Decimal("1e12"):
+                    errors.append(RowError(line, "annual_potential", "That amount is too large."))
+                else:
+                    values["annual_potential"] = amount.quantize(Decimal("0.01"))
+        territory_name = row.get("territory", "")
+        values["territory_id"] = None
+        if territory_name:
+            values["territory_id"] = territories.get(territory_name.casefold())
+            if values["territory_id"] is None:
+                errors.append(
+                    RowError(line, "territory", f"No territory named “{territory_name}”.")
+                )
+        if values["external_id"]:
+            if values["external_id"] in seen:
+                errors.append(
+                    RowError(
+                        line, "external_id", f"Duplicate of row {seen[values['external_id']]}."
+                    )
+                )
+            seen[values["external_id"]] = line
+        values["has_potential"] = bool(potential)
+        clean.append((line, values))
+    if errors:
+        raise ImportRejected(errors)
+    return _write(tenant=tenant, actor=actor, clean=clean)
+
+
+@transaction.atomic
+def _write(*, tenant: Tenant, actor, clean: list[tuple[int, dict]]) -> ImportResult:
+    result = ImportResult()
+    external_ids = [values["external_id"] for _, values in clean]
+    existing: dict[str, Account] = {}
+    for start in range(0, len(external_ids), UPDATE_CHUNK):
+        for account in Account.objects.filter(
+            tenant=tenant, external_id__in=external_ids[start : start + UPDATE_CHUNK]
+        ):
+            existing[account.external_id] = account
+
+    fields = ["name", "industry", "country", "region", "postal_code"]
+    to_create: list[Account] = []
+    to_update: list[Account] = []
+    moves: list[tuple[int, int | None, int | None]] = []
+    new_placements: list[tuple[Account, int]] = []
+    for _, values in clean:
+        account = existing.get(values["external_id"])
+        if account is None:
+            account = Account(
+                tenant=tenant,
+                external_id=values["external_id"],
+                territory_id=values["territory_id"],
+            )
+            for name in fields:
+                setattr(account, name, values[name])
+            if values["has_potential"]:
+                account.annual_potential = values["annual_potential"]
+            to_create.append(account)
+            if values["territory_id"]:
+                new_placements.append((account, values["territory_id"]))
+            continue
+        changed = False
+        for name in fields:
+            if getattr(account, name) != values[name]:
+                setattr(account, name, values[name])
+                changed = True
+        if values["has_potential"] and account.annual_potential != values["annual_potential"]:
+            account.annual_potential = values["annual_potential"]
+            changed = True
+        if values["territory_id"] and values["territory_id"] != account.territory_id:
+            moves.append((account.pk, account.territory_id, values["territory_id"]))
+        if changed:
+            to_update.append(account)
+        elif not (values["territory_id"] and values["territory_id"] != account.territory_id):
+            result.unchanged += 1
+
+    now = timezone.now()
+    Account.all_tenants.bulk_create(to_create, batch_size=HISTORY_BATCH)
+    for account in to_update:
+        account.updated_at = now
+    Account.all_tenants.bulk_update(
+        to_update, [*fields, "annual_potential", "updated_at"], batch_size=HISTORY_BATCH
+    )
+    today = tenant.today()
+    if new_placements:
+        AccountAssignment.all_tenants.bulk_create(
+            [
+                AccountAssignment(
+                    tenant=tenant,
+                    account=account,
+                    from_territory=None,
+                    to_territory_id=target,
+                    effective_date=today,
+                    source=AccountAssignment.Source.IMPORT,
+                    changed_by=actor if getattr(actor, "is_authenticated", False) else None,
+                    applied_at=now,
+                )
+                for account, target in new_placements
+            ],
+            batch_size=HISTORY_BATCH,
+        )
+    if moves:
+        _apply_moves(
+            tenant=tenant,
+            actor=actor,
+            moves=moves,
+            effective_date=today,
+            source=AccountAssignment.Source.IMPORT,
+        )
+    all_moves = moves + [(account.pk, None, target) for account, target in new_placements]
+    _notify_moves(tenant=tenant, moves=all_moves, effective_date=today, scheduled=False)
+    result.created, result.updated, result.moved = len(to_create), len(to_update), len(all_moves)
+    audit(
+        tenant=tenant,
+        actor=actor,
+        action="accounts.imported",
+        obj=tenant,
+        data={"created": result.created, "updated": result.updated, "moved": result.moved},
+    )
+    return result
+
+
+def accounts_export(accounts: Iterable[Account]) -> Iterator[str]:
+    """CSV lines (header first) in the import format, so an export can be re-imported."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+
+    def flush() -> str:
+        value = buffer.getvalue()
+        buffer.seek(0)
+        buffer.truncate(0)
+        return value
+
+    writer.writerow(COLUMNS)
+    yield flush()
+    for account in accounts:
+        writer.writerow([
+            account.external_id, account.name, account.industry, account.country,
+            account.region, account.postal_code, f"{account.annual_potential:.2f}",
+            account.territory.name if account.territory_id else "",
+        ])  # fmt: skip
+        yield flush()
