@@ -7,6 +7,7 @@ transaction and append an ``AuditEvent`` for each change.
 import datetime as dt
 from typing import Any
 
+from allauth.account.models import EmailAddress
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
@@ -81,9 +82,16 @@ def tenant_update_settings(*, tenant: Tenant, actor, **fields: Any) -> Tenant:
     changed = {name: value for name, value in fields.items() if getattr(tenant, name) != value}
     if not changed:
         return tenant
+    previous = {name: getattr(tenant, name) for name in changed}
     for name, value in changed.items():
         setattr(tenant, name, value)
-    tenant.full_clean()
+    try:
+        tenant.full_clean()
+    except ValidationError:
+        # Callers keep using this instance (it is the request's tenant): leave it as it was.
+        for name, value in previous.items():
+            setattr(tenant, name, value)
+        raise
     with transaction.atomic():
         tenant.save(update_fields=list(changed))
         audit(
@@ -132,10 +140,21 @@ def membership_update(*, tenant: Tenant, actor, member: Membership, **fields: An
         remaining = Membership.objects.filter(tenant=tenant, role=Role.ADMIN).exclude(pk=member.pk)
         if not remaining.exists():
             raise ValidationError({"role": "An organisation needs at least one admin."})
+    start_date = fields.get("start_date", member.start_date)
+    end_date = fields.get("end_date", member.end_date)
+    if start_date is not None and end_date is not None and end_date < start_date:
+        raise ValidationError({"end_date": "The last day cannot be before the first day."})
     changed = {name: value for name, value in fields.items() if getattr(member, name) != value}
+    previous = {name: getattr(member, name) for name in changed}
     for name, value in changed.items():
         setattr(member, name, value)
-    member.full_clean(exclude=["tenant", "user"])
+    try:
+        member.full_clean(exclude=["tenant", "user"])
+    except ValidationError:
+        # Leave the caller's instance as it was: nothing was saved.
+        for name, value in previous.items():
+            setattr(member, name, value)
+        raise
     if changed:
         member.save(update_fields=list(changed))
         audit(
@@ -193,7 +212,16 @@ def invitation_create(
 
 
 class InvitationInvalid(Exception):
-    """The link is unknown, used, revoked or expired; the message says which."""
+    """The link is unknown, used, revoked or expired; the message says which.
+
+    ``reason`` names the case (``unknown``, ``accepted``, ``revoked``, ``expired``,
+    ``wrong_user``) so pages can answer "not found" apart from "gone".
+    """
+
+    def __init__(self, message: str, reason: str = "unknown") -> None:
+        super().__init__(message)
+        self.message = message
+        self.reason = reason
 
 
 def invitation_by_key(*, key: str) -> Invitation:
@@ -208,14 +236,18 @@ def invitation_by_key(*, key: str) -> Invitation:
             "This invitation link is not valid. Check that you copied all of it."
         )
     if invitation.status == Invitation.Status.ACCEPTED:
-        raise InvitationInvalid("This invitation has already been accepted. Log in to continue.")
+        raise InvitationInvalid(
+            "This invitation has already been accepted. Log in to continue.", reason="accepted"
+        )
     if invitation.status == Invitation.Status.REVOKED:
         raise InvitationInvalid(
-            "This invitation was withdrawn. Ask your administrator for a new one."
+            "This invitation was withdrawn. Ask your administrator for a new one.",
+            reason="revoked",
         )
     if invitation.is_expired:
         raise InvitationInvalid(
-            "This invitation has expired. Ask your administrator for a new one."
+            "This invitation has expired. Ask your administrator for a new one.",
+            reason="expired",
         )
     return invitation
 
@@ -225,10 +257,12 @@ def invitation_accept(*, invitation: Invitation, user) -> Membership:
     """Turn a pending invitation into a membership for ``user`` (whose email must match)."""
     locked = Invitation.all_tenants.select_for_update().get(pk=invitation.pk)
     if locked.status != Invitation.Status.PENDING or locked.is_expired:
-        raise InvitationInvalid("This invitation can no longer be used.")
+        reason = "expired" if locked.status == Invitation.Status.PENDING else locked.status
+        raise InvitationInvalid("This invitation can no longer be used.", reason=reason)
     if user.email.lower() != locked.email.lower():
         raise InvitationInvalid(
-            f"This invitation is for {locked.email}; you are logged in as {user.email}."
+            f"This invitation is for {locked.email}; you are logged in as {user.email}.",
+            reason="wrong_user",
         )
     tenant = locked.tenant
     membership, created = Membership.all_tenants.get_or_create(
@@ -250,6 +284,31 @@ def invitation_accept(*, invitation: Invitation, user) -> Membership:
             data={"role": membership.role},
         )
     return membership
+
+
+def invitation_accept_new_user(*, invitation: Invitation, name: str, password: str) -> Membership:
+    """Create the invited person's account and accept the invitation, in one transaction.
+
+    The invitation link reached the address, so it counts as verified: the address is
+    recorded as the user's primary, verified email and no confirmation mail is sent.
+    The password must already have passed the password validators.
+    """
+    email = invitation.email.lower()
+    try:
+        with transaction.atomic():
+            if User.objects.filter(email__iexact=email).exists() or (
+                EmailAddress.objects.filter(email__iexact=email).exists()
+            ):
+                raise ValidationError(
+                    {"__all__": f"An account for {email} already exists. Log in to accept."}
+                )
+            user = User.objects.create_user(email=email, password=password, name=name.strip())
+            EmailAddress.objects.create(user=user, email=email, verified=True, primary=True)
+            return invitation_accept(invitation=invitation, user=user)
+    except IntegrityError as exc:  # The same address signed up at the same moment.
+        raise ValidationError(
+            {"__all__": f"An account for {email} already exists. Log in to accept."}
+        ) from exc
 
 
 def invitation_revoke(*, tenant: Tenant, actor, invitation: Invitation) -> Invitation:
