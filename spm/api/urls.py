@@ -4,10 +4,12 @@ from rest_framework.routers import DefaultRouter
 
 from spm.calendars import api as calendars_api
 from spm.tenancy import api as tenancy_api
+from territories import api as territories_api
 
 router = DefaultRouter()
 tenancy_api.register(router)
 calendars_api.register(router)
+territories_api.register(router)
 
 urlpatterns = [
     path("api/v1/", include(router.urls)),
