@@ -84,8 +84,10 @@ def switch(request: HttpRequest) -> HttpResponse:
 def members(request: HttpRequest) -> HttpResponse:
     """Admins see everyone and can edit; managers see their reporting tree, read-only."""
     tenant, viewer = request.tenant, request.membership
+    people = list(visible_members(tenant=tenant, viewer=viewer))
     context = {
-        "members": visible_members(tenant=tenant, viewer=viewer),
+        "members": people,
+        "has_reports": any(person.pk != viewer.pk for person in people),
         "can_edit": viewer.is_admin,
         "today": tenant.today(),
     }
