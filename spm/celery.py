@@ -17,7 +17,12 @@ app = Celery("spm")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
 
-FILESYSTEM_BROKER_FOLDERS = ("data_folder_in", "data_folder_out", "processed_folder", "control_folder")
+FILESYSTEM_BROKER_FOLDERS = (
+    "data_folder_in",
+    "data_folder_out",
+    "processed_folder",
+    "control_folder",
+)
 
 
 @app.on_after_configure.connect
