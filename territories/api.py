@@ -1,5 +1,319 @@
-"""API for territories and accounts."""
+"""API for territories and accounts (DESIGN section 5).
+
+Role rules: admins write; managers read everything; reps read the territories they
+belong to today and those territories' accounts. Anything outside what the caller may
+see, another tenant's objects included, is 404.
+
+Territories and accounts are never deleted through the API: a territory is retired by
+setting ``active`` to false, and accounts keep their assignment history. ``DELETE``
+answers 405 to every member, whatever the role and whether or not the object exists.
+"""
+
+import django_filters
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db.models import Q, QuerySet
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
+from rest_framework import exceptions, mixins, permissions, status
+from rest_framework.decorators import action
+from rest_framework.response import Response
+
+from spm.api.base import AdminWrites, TenantViewSet
+from spm.tenancy.models import Role
+
+from . import selectors, services
+from .models import Account, AccountAssignment, Territory
+from .serializers import (
+    AccountInputSerializer,
+    AccountSerializer,
+    AssignInputSerializer,
+    AssignResultSerializer,
+    TerritoryInputSerializer,
+    TerritorySerializer,
+)
+
+# Service field names → API field names, so errors point at what the caller sent.
+API_FIELD_NAMES = {"parent": "parent_id", "territory": "territory_id"}
+
+
+def api_validation_error(exc: DjangoValidationError) -> exceptions.ValidationError:
+    """A service's ``ValidationError`` as a DRF 400 with field messages."""
+    if hasattr(exc, "error_dict"):
+        return exceptions.ValidationError(
+            {
+                API_FIELD_NAMES.get(name, name): messages
+                for name, messages in exc.message_dict.items()
+            }
+        )
+    return exceptions.ValidationError({"non_field_errors": exc.messages})
+
+
+class NoDeleteMixin:
+    """Answers 405 to every authenticated ``DELETE`` before roles or objects are looked at."""
+
+    no_delete_reason = "This resource cannot be deleted."
+
+    def check_permissions(self, request) -> None:
+        if request.method == "DELETE" and getattr(self, "membership", None) is not None:
+            raise exceptions.MethodNotAllowed("DELETE", detail=self.no_delete_reason)
+        super().check_permissions(request)
+
+
+# --- Territories ----------------------------------------------------------------
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="List territories",
+        description="Admins and managers see every territory; reps the ones they work today.",
+    ),
+    retrieve=extend_schema(summary="Get a territory"),
+    create=extend_schema(
+        summary="Create a territory (admins)",
+        request=TerritoryInputSerializer,
+        responses={201: TerritorySerializer},
+    ),
+    update=extend_schema(
+        summary="Change a territory (admins)",
+        request=TerritoryInputSerializer,
+        responses={200: TerritorySerializer},
+    ),
+    partial_update=extend_schema(
+        summary="Change some fields of a territory (admins)",
+        request=TerritoryInputSerializer,
+        responses={200: TerritorySerializer},
+    ),
+)
+class TerritoryViewSet(
+    NoDeleteMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    TenantViewSet,
+):
+    serializer_class = TerritorySerializer
+    permission_classes = [permissions.IsAuthenticated, AdminWrites]
+    no_delete_reason = "Territories are never deleted; set “active” to false to retire one."
+
+    def scoped_queryset(self) -> QuerySet[Territory]:
+        if getattr(self, "swagger_fake_view", False):  # Schema generation has no tenant.
+            return Territory.all_tenants.none()
+        if self.membership.role == Role.REP:
+            territories = selectors.territories_of_member(
+                tenant=self.tenant, member=self.membership, on=self.tenant.today()
+            )
+        else:
+            territories = selectors.territories_with_stats(tenant=self.tenant)
+        return territories.order_by("name")
+
+    def get_serializer_context(self):
+        context = super().get_serializer_context()
+        if getattr(self, "tenant", None) is not None:
+            if not hasattr(self, "_depths"):
+                self._depths = selectors.territory_depths(tenant=self.tenant)
+            context["depths"] = self._depths
+        return context
+
+    def create(self, request, *args, **kwargs):
+        territory = self._save(request, territory=None, partial=False)
+        return Response(self._render(territory), status=status.HTTP_201_CREATED)
+
+    def update(self, request, *args, **kwargs):
+        territory = self._save(request, territory=self.get_object(), partial=False)
+        return Response(self._render(territory))
+
+    def partial_update(self, request, *args, **kwargs):
+        territory = self._save(request, territory=self.get_object(), partial=True)
+        return Response(self._render(territory))
+
+    def _save(self, request, *, territory: Territory | None, partial: bool) -> Territory:
+        data = TerritoryInputSerializer(
+            data=request.data, partial=partial, context=self.get_serializer_context()
+        )
+        data.is_valid(raise_exception=True)
+        values = data.validated_data
+        current = {
+            "name": territory.name,
+            "parent": territory.parent,
+            "description": territory.description,
+            "active": territory.active,
+        } if territory else {}  # fmt: skip
+        try:
+            return services.territory_save(
+                tenant=self.tenant,
+                actor=request.user,
+                territory=territory,
+                **{**current, **values},
+            )
+        except DjangoValidationError as exc:
+            raise api_validation_error(exc) from exc
+
+    def _render(self, territory: Territory) -> dict:
+        # Re-read through the scoped queryset for the account count and potential.
+        fresh = selectors.territories_with_stats(tenant=self.tenant).get(pk=territory.pk)
+        self._depths = selectors.territory_depths(tenant=self.tenant)
+        return TerritorySerializer(fresh, context=self.get_serializer_context()).data
+
+
+# --- Accounts ----------------------------------------------------------------
+
+
+class AccountFilter(django_filters.FilterSet):
+    territory_id = django_filters.NumberFilter(
+        field_name="territory_id", help_text="Accounts directly in this territory."
+    )
+    unassigned = django_filters.BooleanFilter(
+        method="filter_unassigned", help_text="true: only accounts outside every territory."
+    )
+    search = django_filters.CharFilter(
+        method="filter_search",
+        help_text="Part of the name or external ID, or the start of the postal code.",
+    )
+    industry = django_filters.CharFilter(field_name="industry", lookup_expr="iexact")
+    country = django_filters.CharFilter(field_name="country", lookup_expr="iexact")
+
+    class Meta:
+        model = Account
+        fields = ["territory_id", "unassigned", "search", "industry", "country"]
+
+    def filter_unassigned(self, queryset, name, value):
+        if value is None:
+            return queryset
+        return queryset.filter(territory__isnull=value)
+
+    def filter_search(self, queryset, name, value):
+        value = value.strip()
+        if not value:
+            return queryset
+        return queryset.filter(
+            Q(name__icontains=value)
+            | Q(external_id__icontains=value)
+            | Q(postal_code__istartswith=value)
+        )
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="List accounts",
+        description="Admins and managers see every account; reps the accounts of their "
+        "territories.",
+    ),
+    retrieve=extend_schema(summary="Get an account"),
+    create=extend_schema(
+        summary="Create an account (admins)",
+        request=AccountInputSerializer,
+        responses={201: AccountSerializer},
+    ),
+    update=extend_schema(
+        summary="Change an account (admins)",
+        description="A new ``territory_id`` moves the account today and records the move.",
+        request=AccountInputSerializer,
+        responses={200: AccountSerializer},
+    ),
+    partial_update=extend_schema(
+        summary="Change some fields of an account (admins)",
+        request=AccountInputSerializer,
+        responses={200: AccountSerializer},
+    ),
+)
+class AccountViewSet(
+    NoDeleteMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    TenantViewSet,
+):
+    serializer_class = AccountSerializer
+    permission_classes = [permissions.IsAuthenticated, AdminWrites]
+    filterset_class = AccountFilter
+    no_delete_reason = "Accounts are never deleted; they keep their assignment history."
+
+    def scoped_queryset(self) -> QuerySet[Account]:
+        if getattr(self, "swagger_fake_view", False):  # Schema generation has no tenant.
+            return Account.all_tenants.none()
+        return selectors.accounts_visible_to(
+            tenant=self.tenant, viewer=self.membership, on=self.tenant.today()
+        ).order_by("name", "pk")
+
+    def create(self, request, *args, **kwargs):
+        account = self._save(request, account=None, partial=False)
+        return Response(AccountSerializer(account).data, status=status.HTTP_201_CREATED)
+
+    def update(self, request, *args, **kwargs):
+        account = self._save(request, account=self.get_object(), partial=False)
+        return Response(AccountSerializer(account).data)
+
+    def partial_update(self, request, *args, **kwargs):
+        account = self._save(request, account=self.get_object(), partial=True)
+        return Response(AccountSerializer(account).data)
+
+    def _save(self, request, *, account: Account | None, partial: bool) -> Account:
+        data = AccountInputSerializer(
+            data=request.data, partial=partial, context=self.get_serializer_context()
+        )
+        data.is_valid(raise_exception=True)
+        current = {
+            "name": account.name,
+            "external_id": account.external_id,
+            "industry": account.industry,
+            "country": account.country,
+            "region": account.region,
+            "postal_code": account.postal_code,
+            "annual_potential": account.annual_potential,
+            "territory": account.territory,
+        } if account else {}  # fmt: skip
+        try:
+            return services.account_save(
+                tenant=self.tenant,
+                actor=request.user,
+                account=account,
+                source=AccountAssignment.Source.API,
+                **{**current, **data.validated_data},
+            )
+        except DjangoValidationError as exc:
+            raise api_validation_error(exc) from exc
+
+    @extend_schema(
+        summary="Move accounts into a territory (admins)",
+        description="Moves one or many accounts into a territory, or out of every territory "
+        "with ``territory_id: null``, as of ``effective_date`` (default today). A later date "
+        "schedules the move. Unknown account ids are refused and nothing moves.",
+        request=AssignInputSerializer,
+        responses={
+            200: AssignResultSerializer,
+            400: OpenApiResponse(description="Field messages; nothing moved."),
+        },
+    )
+    @action(detail=False, methods=["post"], url_path="assign")
+    def assign(self, request):
+        data = AssignInputSerializer(data=request.data, context=self.get_serializer_context())
+        data.is_valid(raise_exception=True)
+        values = data.validated_data
+        account_ids = sorted(set(values["account_ids"]))
+        known = set(
+            Account.objects.filter(tenant=self.tenant, pk__in=account_ids).values_list(
+                "pk", flat=True
+            )
+        )
+        unknown = [pk for pk in account_ids if pk not in known]
+        if unknown:
+            shown = ", ".join(str(pk) for pk in unknown[:20])
+            more = f" and {len(unknown) - 20} more" if len(unknown) > 20 else ""
+            raise exceptions.ValidationError(
+                {"account_ids": [f"No such account: {shown}{more}. Nothing was moved."]}
+            )
+        try:
+            result = services.accounts_assign(
+                tenant=self.tenant,
+                actor=request.user,
+                account_ids=account_ids,
+                territory=values["territory"],
+                effective_date=values.get("effective_date") or self.tenant.today(),
+                source=AccountAssignment.Source.API,
+            )
+        except DjangoValidationError as exc:
+            raise api_validation_error(exc) from exc
+        return Response(AssignResultSerializer(result).data)
 
 
 def register(router) -> None:
     """Add this module's viewsets to the API router."""
+    router.register("territories", TerritoryViewSet, basename="territory")
+    router.register("accounts", AccountViewSet, basename="account")

@@ -13,6 +13,7 @@ import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
+from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
@@ -462,6 +463,75 @@ def _territories_by_account(tenant: Tenant, ids: list[int]) -> dict[int, int | N
             ).values_list("id", "territory_id")
         )
     return current
+
+
+@transaction.atomic
+def account_save(
+    *,
+    tenant: Tenant,
+    actor,
+    account: Account | None = None,
+    name: str,
+    external_id: str,
+    industry: str = "",
+    country: str = "",
+    region: str = "",
+    postal_code: str = "",
+    annual_potential: Decimal = Decimal("0.00"),
+    territory: Territory | None = None,
+    source: str = AccountAssignment.Source.MANUAL,
+) -> Account:
+    """Create an account, or change one, and place it in ``territory`` (``None`` = none).
+
+    The external id is unique in the organisation. A change of territory goes through
+    ``accounts_assign`` as of today, so it is recorded in the history and the reps
+    are told; an inactive territory refuses it and nothing is saved.
+    """
+    _check_tenant(tenant, account, territory)
+    creating = account is None
+    account = account or Account(tenant=tenant)
+    external_id = external_id.strip()
+    country = country.strip().upper()
+    errors: dict[str, str] = {}
+    if country and (len(country) != 2 or not country.isalpha()):
+        errors["country"] = "Use a two-letter country code, e.g. US."
+    duplicate = Account.objects.filter(tenant=tenant, external_id=external_id)
+    if not creating:
+        duplicate = duplicate.exclude(pk=account.pk)
+    if external_id and duplicate.exists():
+        errors["external_id"] = f"Another account already has the external ID “{external_id}”."
+    if errors:
+        raise ValidationError(errors)
+    account.name, account.external_id, account.industry = name.strip(), external_id, industry
+    account.country, account.region, account.postal_code = country, region, postal_code
+    account.annual_potential = annual_potential
+    account.full_clean(exclude=["tenant", "territory"])
+    try:
+        with transaction.atomic():
+            account.save()
+    except IntegrityError as exc:  # Another request took the external id meanwhile.
+        raise ValidationError(
+            {"external_id": f"Another account already has the external ID “{external_id}”."}
+        ) from exc
+    audit(
+        tenant=tenant,
+        actor=actor,
+        action="account.created" if creating else "account.changed",
+        obj=account,
+        data={"external_id": account.external_id, "name": account.name},
+    )
+    target = territory.pk if territory else None
+    if target != account.territory_id:
+        accounts_assign(
+            tenant=tenant,
+            actor=actor,
+            account_ids=[account.pk],
+            territory=territory,
+            effective_date=tenant.today(),
+            source=source,
+        )
+        account.territory = territory
+    return account
 
 
 @transaction.atomic
