@@ -2,6 +2,16 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
+from spm.tenancy.models import Role
+
+from . import selectors
+
+DASHBOARDS = {
+    Role.ADMIN: selectors.admin_dashboard,
+    Role.MANAGER: selectors.manager_dashboard,
+    Role.REP: selectors.rep_dashboard,
+}
+
 
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
@@ -9,4 +19,5 @@ def home(request: HttpRequest) -> HttpResponse:
     membership = request.membership
     if membership is None:
         return render(request, "web/no_organisation.html")
-    return render(request, f"web/home_{membership.role}.html")
+    dashboard = DASHBOARDS[membership.role](tenant=request.tenant, viewer=membership)
+    return render(request, f"web/home_{membership.role}.html", {"dashboard": dashboard})
