@@ -14,7 +14,42 @@ from django.core.exceptions import ImproperlyConfigured
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 VAR_DIR = BASE_DIR / "var"
 
-env = environ.Env()
+
+class StrictEnv(environ.Env):
+    """django-environ, refusing malformed values instead of guessing.
+
+    Plain django-environ reads ``DEBUG=ture`` as False and ``DATABASE_URL=oops`` as the
+    dummy backend; here each is an ``ImproperlyConfigured`` naming the variable.
+    """
+
+    BOOLEAN_STRINGS = {"true", "on", "ok", "y", "yes", "1", "false", "off", "n", "no", "0", ""}
+
+    def get_value(self, var, cast=None, default=environ.Env.NOTSET, parse_default=False):
+        raw = self.ENVIRON.get(var)
+        if cast is bool and raw is not None and raw.strip().lower() not in self.BOOLEAN_STRINGS:
+            raise ImproperlyConfigured(f"{var} must be true or false, not {raw!r}.")
+        try:
+            return super().get_value(var, cast, default, parse_default)
+        except ValueError as error:
+            raise ImproperlyConfigured(f"{var} has a malformed value: {error}") from error
+
+    def db_url(self, var="DATABASE_URL", default=environ.Env.NOTSET, engine=None) -> dict:
+        url = self.str(var, default=default)
+        # The URL may hold a password: name the variable, never echo its value. The scheme is
+        # checked first because django-environ's warning about an unknown one prints it all.
+        message = f"{var} is not a database URL such as postgres://user@host:5432/name."
+        if url.partition("://")[0] not in self.DB_SCHEMES:
+            raise ImproperlyConfigured(message)
+        try:
+            config = self.db_url_config(url, engine=engine)
+        except ValueError:
+            raise ImproperlyConfigured(message) from None
+        if not config.get("NAME"):
+            raise ImproperlyConfigured(message)
+        return config
+
+
+env = StrictEnv()
 # A local .env file is a convenience for development; the environment wins.
 environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
 
@@ -82,6 +117,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "spm.tenancy.context_processors.tenancy",
+                "spm.notifications.context_processors.notifications",
             ],
         },
     },
