@@ -8,8 +8,8 @@ from allauth.account.models import EmailAddress
 from django.contrib.messages import get_messages
 from django.core import mail
 from django.urls import reverse
-from django.utils.html import escape
 from django.utils import timezone
+from django.utils.html import escape
 
 from spm.tenancy.middleware import SESSION_KEY
 from spm.tenancy.models import AuditEvent, Invitation, Membership, Role

@@ -1,0 +1,156 @@
+"""The organisation settings page (admins only)."""
+
+from decimal import Decimal
+
+import pytest
+from django.contrib.messages import get_messages
+from django.urls import reverse
+
+from spm.tenancy.models import AuditEvent, Tenant
+
+SETTINGS = reverse("tenancy:settings")
+
+
+def valid_data(**changes) -> dict:
+    data = {
+        "name": "Acme Sales GmbH",
+        "timezone": "America/New_York",
+        "currency": "usd",
+        "work_week": ["1", "2", "3", "4", "5", "6"],
+        "selling_target_pct": "85.5",
+        "fiscal_year_start_month": "4",
+        "prorate_time_off": "on",
+        "weight_1": "1",
+        "weight_2": "1",
+        "weight_3": "1",
+        "weight_4": "1",
+        "weight_5": "0.5",
+        "weight_6": "0.25",
+        "weight_7": "0",
+    }
+    data.update(changes)
+    return {name: value for name, value in data.items() if value is not None}
+
+
+def reload(org) -> Tenant:
+    return Tenant.objects.get(pk=org.tenant.pk)
+
+
+def assert_unchanged(org) -> None:
+    tenant = reload(org)
+    assert (tenant.name, tenant.timezone, tenant.currency) == ("Acme Ltd", "Europe/Berlin", "EUR")
+    assert tenant.work_week == [1, 2, 3, 4, 5]
+    assert tenant.weekday_weights == ["1", "1", "1", "1", "1", "1", "1"]
+    assert tenant.selling_target_pct == Decimal("90.00")
+    assert tenant.fiscal_year_start_month == 1
+    assert tenant.prorate_time_off is False
+    assert not AuditEvent.all_tenants.filter(action="tenant.settings_changed").exists()
+
+
+def test_admin_sees_the_current_settings(org, client_for):
+    response = client_for(org.admin).get(SETTINGS)
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert 'value="Acme Ltd"' in html
+    assert '<option value="Europe/Berlin" selected>' in html
+    for day in ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"):
+        assert day in html
+    form = response.context["form"]
+    assert form["work_week"].value() == [1, 2, 3, 4, 5]
+    assert form["weight_7"].value() == Decimal("1")
+
+
+def test_admin_saves_every_setting(org, other, client_for):
+    response = client_for(org.admin).post(SETTINGS, valid_data())
+    assert response.status_code == 302
+    assert response.url == SETTINGS
+    assert [str(m) for m in get_messages(response.wsgi_request)] == [
+        "Saved the organisation settings."
+    ]
+    tenant = reload(org)
+    assert tenant.name == "Acme Sales GmbH"
+    assert tenant.timezone == "America/New_York"
+    assert tenant.currency == "USD"
+    assert tenant.work_week == [1, 2, 3, 4, 5, 6]
+    assert tenant.weekday_weights == ["1", "1", "1", "1", "0.5", "0.25", "0"]
+    assert tenant.selling_target_pct == Decimal("85.50")
+    assert tenant.fiscal_year_start_month == 4
+    assert tenant.prorate_time_off is True
+    event = AuditEvent.all_tenants.get(action="tenant.settings_changed")
+    assert event.tenant == org.tenant
+    assert event.actor == org.admin.user
+    untouched = Tenant.objects.get(pk=other.tenant.pk)
+    assert (untouched.name, untouched.timezone) == ("Globex Ltd", "Europe/Berlin")
+
+
+def test_saving_unchanged_settings_writes_no_audit_row(org, client_for):
+    data = valid_data(
+        name="Acme Ltd",
+        timezone="Europe/Berlin",
+        currency="EUR",
+        work_week=["1", "2", "3", "4", "5"],
+        selling_target_pct="90",
+        fiscal_year_start_month="1",
+        prorate_time_off=None,
+        weight_5="1",
+        weight_6="1",
+        weight_7="1.00",
+    )
+    response = client_for(org.admin).post(SETTINGS, data)
+    assert response.status_code == 302
+    assert_unchanged(org)
+
+
+@pytest.mark.parametrize(
+    ("changes", "field", "message"),
+    [
+        ({"currency": "E1R"}, "currency", "Use a three-letter ISO 4217 code, e.g. EUR."),
+        ({"currency": "EURO"}, "currency", "Ensure this value has at most 3 characters"),
+        (
+            {"selling_target_pct": "120"},
+            "selling_target_pct",
+            "Ensure this value is less than or equal to 100.",
+        ),
+        ({"selling_target_pct": "lots"}, "selling_target_pct", "Enter a number."),
+        ({"timezone": "Mars/Olympus"}, "timezone", "Select a valid choice."),
+        ({"work_week": None}, "work_week", "This field is required."),
+        ({"work_week": ["1", "8"]}, "work_week", "Select a valid choice."),
+        (
+            {"weight_3": "-1"},
+            "weight_3",
+            "Ensure this value is greater than or equal to 0.",
+        ),
+        ({"weight_3": ""}, "weight_3", "This field is required."),
+        ({"fiscal_year_start_month": "13"}, "fiscal_year_start_month", "Select a valid choice."),
+        ({"name": "  "}, "name", "This field is required."),
+    ],
+)
+def test_bad_settings_are_explained_per_field_and_nothing_is_saved(
+    org, client_for, changes, field, message
+):
+    response = client_for(org.admin).post(SETTINGS, valid_data(**changes))
+    assert response.status_code == 200
+    errors = response.context["form"].errors[field]
+    assert any(error.startswith(message) for error in errors), errors
+    assert message in response.content.decode()
+    assert_unchanged(org)
+
+
+def test_a_refused_save_leaves_the_page_showing_the_saved_name(org, client_for):
+    response = client_for(org.admin).post(SETTINGS, valid_data(currency="E1R"))
+    assert response.context["tenant"].name == "Acme Ltd"
+    assert response.context["tenant"].currency == "EUR"
+
+
+@pytest.mark.parametrize("persona", ["manager", "rep"])
+def test_managers_and_reps_are_refused(org, client_for, persona):
+    client = client_for(getattr(org, persona))
+    assert client.get(SETTINGS).status_code == 403
+    assert client.post(SETTINGS, valid_data()).status_code == 403
+    assert_unchanged(org)
+
+
+def test_an_admin_changes_only_their_own_organisation(org, other, client_for):
+    client_for(other.admin).post(SETTINGS, valid_data(name="Globex Worldwide"))
+    assert reload(org).name == "Acme Ltd"
+    assert Tenant.objects.get(pk=other.tenant.pk).name == "Globex Worldwide"
