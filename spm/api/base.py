@@ -4,11 +4,18 @@ Views never override ``get_queryset`` to pick a tenant: they implement
 ``scoped_queryset()`` and receive ``self.tenant`` and ``self.membership`` already
 resolved from the token (which belongs to one membership) or the session (checked
 by the tenant middleware against the user's memberships).
+
+Services raise Django's ``ValidationError``; every view here answers it with a 400
+whose body names the fields, exactly like a serializer's own validation errors.
 """
 
 from contextlib import ExitStack
 
-from rest_framework import exceptions, permissions, viewsets
+from django.core.exceptions import NON_FIELD_ERRORS
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import models
+from rest_framework import exceptions, permissions, routers, serializers, viewsets
+from rest_framework.settings import api_settings
 from rest_framework.views import APIView
 
 from spm.tenancy.context import tenant_context
@@ -18,6 +25,9 @@ from spm.tenancy.models import ApiToken, Membership, Role, Tenant
 class TenantAPIMixin:
     membership: Membership
     tenant: Tenant
+
+    #: Service error keys renamed to the API's field names, e.g. ``{"manager": "manager_id"}``.
+    error_field_names: dict[str, str] = {}
 
     def dispatch(self, request, *args, **kwargs):
         with ExitStack() as stack:
@@ -29,6 +39,7 @@ class TenantAPIMixin:
         if not request.user or not request.user.is_authenticated:
             return  # The permission check answers 401/403.
         if isinstance(request.auth, ApiToken):
+            # The token's membership decides, whatever tenant the browser session chose.
             membership = request.auth.membership
         else:
             membership = getattr(request._request, "membership", None)
@@ -39,6 +50,17 @@ class TenantAPIMixin:
         request.membership = membership
         request.tenant = membership.tenant
         self._tenant_stack.enter_context(tenant_context(membership.tenant))
+
+    def handle_exception(self, exc):
+        if isinstance(exc, DjangoValidationError):
+            exc = exceptions.ValidationError(self.service_error_detail(exc))
+        return super().handle_exception(exc)
+
+    def service_error_detail(self, error: DjangoValidationError) -> dict:
+        """A service's ``ValidationError`` as a serializer-style body, with API field names."""
+        names = {NON_FIELD_ERRORS: api_settings.NON_FIELD_ERRORS_KEY, **self.error_field_names}
+        detail = serializers.as_serializer_error(error)
+        return {names.get(name, name): value for name, value in detail.items()}
 
     def get_serializer_context(self):
         context = super().get_serializer_context()
@@ -52,11 +74,25 @@ class TenantAPIView(TenantAPIMixin, APIView):
 
 
 class TenantViewSet(TenantAPIMixin, viewsets.GenericViewSet):
+    #: The model this view serves. The schema generator reads it: it has no caller, so
+    #: no tenant, and ``scoped_queryset()`` cannot run.
+    model: type[models.Model] | None = None
+
     def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False) and self.model is not None:
+            return self.model._default_manager.none()
         return self.scoped_queryset()
 
     def scoped_queryset(self):
         raise NotImplementedError
+
+
+class TenantAPIRootView(TenantAPIMixin, routers.APIRootView):
+    """The router's index of resources, answered only to members like every other view."""
+
+
+class TenantRouter(routers.DefaultRouter):
+    APIRootView = TenantAPIRootView
 
 
 class HasRole(permissions.BasePermission):

@@ -1,12 +1,12 @@
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
-from rest_framework.routers import DefaultRouter
 
+from spm.api.base import TenantRouter
 from spm.calendars import api as calendars_api
 from spm.tenancy import api as tenancy_api
 from territories import api as territories_api
 
-router = DefaultRouter()
+router = TenantRouter()
 tenancy_api.register(router)
 calendars_api.register(router)
 territories_api.register(router)
