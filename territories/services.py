@@ -620,11 +620,15 @@ def assignment_rule_save(
     return rule
 
 
-def assignment_rules_preview(*, tenant: Tenant, only_unassigned: bool = False) -> engine.Plan:
-    """What applying the rules would do now. Reads only; changes nothing."""
-    frame = engine.accounts_frame(
-        list(account_rows(tenant=tenant, only_unassigned=only_unassigned))
-    )
+def assignment_rules_preview(
+    *, tenant: Tenant, only_unassigned: bool = False, account_ids=None
+) -> engine.Plan:
+    """What applying the rules would do now. Reads only; changes nothing.
+
+    ``account_ids`` (ids or a queryset of ids) limits the plan to those accounts.
+    """
+    rows = account_rows(tenant=tenant, only_unassigned=only_unassigned, account_ids=account_ids)
+    frame = engine.accounts_frame(list(rows))
     return engine.evaluate(frame, rule_specs(tenant=tenant))
 
 
@@ -635,14 +639,17 @@ def assignment_rules_apply(
     actor,
     only_unassigned: bool = False,
     effective_date: dt.date | None = None,
+    account_ids=None,
 ) -> engine.Plan:
-    """Apply the rules to all accounts (or only unassigned ones) in bulk.
+    """Apply the rules to all accounts (or only unassigned ones, or ``account_ids``) in bulk.
 
     Conflicting accounts stay where they are and are listed in the returned plan.
     Costs a constant number of queries plus one UPDATE per target territory and chunk.
     """
     effective_date = effective_date or tenant.today()
-    plan = assignment_rules_preview(tenant=tenant, only_unassigned=only_unassigned)
+    plan = assignment_rules_preview(
+        tenant=tenant, only_unassigned=only_unassigned, account_ids=account_ids
+    )
     if plan.moves:
         if effective_date > tenant.today():
             raise ValidationError({"effective_date": "Rules apply from today or an earlier date."})
