@@ -1,0 +1,58 @@
+"""Forms for the calendar pages. They parse input; the services decide what is allowed."""
+
+from django import forms
+from django.core.exceptions import ValidationError
+
+from spm.tenancy.models import Membership
+
+from .models import Holiday, TimeOff
+
+
+class DateInput(forms.DateInput):
+    """The browser's date picker; values travel as ISO dates whatever the locale."""
+
+    input_type = "date"
+
+    def __init__(self, **kwargs):
+        super().__init__(format="%Y-%m-%d", **kwargs)
+
+
+def add_service_errors(form: forms.Form, error: ValidationError) -> None:
+    """Show a service's ``ValidationError`` on the form, each message by its field."""
+    if not hasattr(error, "error_dict"):
+        form.add_error(None, error)
+        return
+    for field, messages in error.message_dict.items():
+        # Errors about a field the form does not show (or about the whole input) go on top.
+        form.add_error(field if field in form.fields else None, messages)
+
+
+class HolidayForm(forms.Form):
+    date = forms.DateField(widget=DateInput)
+    name = forms.CharField(
+        max_length=Holiday._meta.get_field("name").max_length,
+        widget=forms.TextInput(attrs={"placeholder": "e.g. New Year's Day"}),
+    )
+
+
+class TimeOffForm(forms.Form):
+    """Dates and reason of a time-off range; ``member`` only when booking a new one."""
+
+    member = forms.ModelChoiceField(queryset=Membership.objects.none(), empty_label=None)
+    start = forms.DateField(label="First day off", widget=DateInput)
+    end = forms.DateField(
+        label="Last day off", widget=DateInput, help_text="Both days are included."
+    )
+    reason = forms.CharField(
+        max_length=TimeOff._meta.get_field("reason").max_length,
+        required=False,
+        widget=forms.TextInput(attrs={"placeholder": "e.g. Vacation, training, parental leave"}),
+    )
+
+    def __init__(self, *args, members=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if members is None:
+            del self.fields["member"]
+        else:
+            self.fields["member"].queryset = members
+            self.fields["member"].label_from_instance = lambda member: member.name
