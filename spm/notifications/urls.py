@@ -1,9 +1,10 @@
 from django.urls import path
 
-from spm.web.placeholders import placeholder
+from . import views
 
 app_name = "notifications"
 urlpatterns = [
-    path("", placeholder, name="index"),
-    path("read/", placeholder, name="mark_read"),
+    path("", views.index, name="index"),
+    path("read/", views.mark_read, name="mark_read"),
+    path("<int:pk>/open/", views.open_notification, name="open"),
 ]
