@@ -1,9 +1,9 @@
 from django.urls import path
 
-from spm.web.placeholders import placeholder
+from . import views
 
 app_name = "territories"
 urlpatterns = [
-    path("mine/", placeholder, name="mine"),
-    path("balance/", placeholder, name="balance"),
+    path("mine/", views.mine, name="mine"),
+    path("balance/", views.balance, name="balance"),
 ]
