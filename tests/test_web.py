@@ -52,7 +52,10 @@ def test_admin_sees_every_navigation_item(org, client_for):
     assert nav_links(html) == {
         "Dashboard",
         "Team",
+        "My territories",
+        "Territory balance",
         "Calendar",
+        "Notifications",
         "Invitations",
         "Settings",
         "Admin site",
@@ -62,15 +65,35 @@ def test_admin_sees_every_navigation_item(org, client_for):
 
 def test_manager_sees_team_but_no_administration(org, client_for):
     html = client_for(org.manager).get(HOME).content.decode()
-    assert nav_links(html) == {"Dashboard", "Team", "Calendar", "API docs"}
+    assert nav_links(html) == {
+        "Dashboard",
+        "Team",
+        "My territories",
+        "Territory balance",
+        "Calendar",
+        "Notifications",
+        "API docs",
+    }
     assert reverse("tenancy:settings") not in html
     assert reverse("admin:index") not in html
 
 
 def test_rep_sees_neither_team_nor_administration(org, client_for):
     html = client_for(org.rep).get(HOME).content.decode()
-    assert nav_links(html) == {"Dashboard", "Calendar", "API docs"}
-    for url_name in ("tenancy:members", "tenancy:invitations", "tenancy:settings", "admin:index"):
+    assert nav_links(html) == {
+        "Dashboard",
+        "My territories",
+        "Calendar",
+        "Notifications",
+        "API docs",
+    }
+    for url_name in (
+        "tenancy:members",
+        "tenancy:invitations",
+        "tenancy:settings",
+        "admin:index",
+        "territories:balance",
+    ):
         assert f'href="{reverse(url_name)}"' not in html
 
 
