@@ -154,3 +154,16 @@ def test_an_admin_changes_only_their_own_organisation(org, other, client_for):
     client_for(other.admin).post(SETTINGS, valid_data(name="Globex Worldwide"))
     assert reload(org).name == "Acme Ltd"
     assert Tenant.objects.get(pk=other.tenant.pk).name == "Globex Worldwide"
+
+
+def test_the_time_zone_list_offers_canonical_names_and_keeps_a_legacy_zone(org, client_for):
+    Tenant.objects.filter(pk=org.tenant.pk).update(timezone="US/Eastern")
+    client = client_for(org.admin)
+    response = client.get(SETTINGS)
+    values = [value for value, _ in response.context["form"].fields["timezone"].choices]
+    assert values[0] == "US/Eastern"
+    assert "Europe/Berlin" in values and "UTC" in values
+    assert "localtime" not in values and "US/Pacific" not in values
+    response = client.post(SETTINGS, valid_data(timezone="US/Eastern"))
+    assert response.status_code == 302
+    assert reload(org).timezone == "US/Eastern"

@@ -21,8 +21,18 @@ WEEKDAYS = [(number, calendar.day_name[number - 1]) for number in range(1, 8)]
 MONTHS = [(number, calendar.month_name[number]) for number in range(1, 13)]
 
 
+# Aliases the tz database keeps for old software: valid values, but they only clutter a
+# list people choose from, so the list offers the canonical Area/City names and UTC.
+LEGACY_TIMEZONE_PREFIXES = ("Etc/", "SystemV/", "US/", "Canada/", "Brazil/", "Chile/", "Mexico/")
+
+
 def timezone_choices() -> list[tuple[str, str]]:
-    return [(name, name.replace("_", " ")) for name in sorted(zoneinfo.available_timezones())]
+    names = sorted(
+        name
+        for name in zoneinfo.available_timezones()
+        if "/" in name and not name.startswith(LEGACY_TIMEZONE_PREFIXES)
+    )
+    return [("UTC", "UTC")] + [(name, name.replace("_", " ")) for name in names]
 
 
 def add_service_errors(form: forms.Form, error: ValidationError) -> None:
@@ -83,7 +93,7 @@ class MemberForm(forms.Form):
 
     role = forms.ChoiceField(choices=Role.choices)
     manager = ManagerChoiceField(
-        queryset=Membership.objects.none(),
+        queryset=Membership.all_tenants.none(),  # Set per organisation in __init__.
         required=False,
         empty_label="Nobody (top of the tree)",
         help_text="Only managers and admins can have people reporting to them.",
@@ -114,7 +124,7 @@ class InvitationForm(forms.Form):
     email = forms.EmailField(label="Email address")
     role = forms.ChoiceField(choices=Role.choices, initial=Role.REP)
     manager = ManagerChoiceField(
-        queryset=Membership.objects.none(),
+        queryset=Membership.all_tenants.none(),  # Set per organisation in __init__.
         required=False,
         empty_label="Nobody (top of the tree)",
         help_text="Who they will report to.",
@@ -213,6 +223,10 @@ class OrganisationSettingsForm(forms.Form):
         initial.update({f"weight_{number}": weights[number - 1] for number in range(1, 8)})
         kwargs.setdefault("initial", initial)
         super().__init__(*args, **kwargs)
+        choices = timezone_choices()
+        if tenant.timezone not in dict(choices):  # Keep an organisation's legacy zone choosable.
+            choices.insert(0, (tenant.timezone, tenant.timezone))
+        self.fields["timezone"].choices = choices
         # One weight per weekday, Monday first, so the form reads like the work week.
         for number, day in WEEKDAYS:
             self.fields[f"weight_{number}"] = forms.DecimalField(
