@@ -390,6 +390,10 @@ class AssignmentRuleForm(TenantAwareModelForm):
         tenant = self.operating_tenant()
         if territory is not None and tenant is not None and territory.tenant_id != tenant.pk:
             self.add_error("territory", "Choose a territory of the same organisation.")
+        between = data.get("operator") == RuleOperator.BETWEEN
+        if between and not (data.get("value_to") or "").strip():
+            # Said first: the engine would compare the lower bound with an empty one.
+            self.add_error("value_to", "“Is between” needs an upper bound too.")
         if data.get("field") and data.get("operator") and data.get("value") is not None:
             spec = engine.RuleSpec(
                 territory_id=territory.pk if territory else 0,
@@ -402,6 +406,6 @@ class AssignmentRuleForm(TenantAwareModelForm):
             for field, message in engine.rule_errors(spec).items():
                 if field not in self.errors:
                     self.add_error(field if field in self.fields else None, message)
-        if data.get("operator") != RuleOperator.BETWEEN and data.get("value_to"):
+        if not between and data.get("value_to"):
             self.add_error("value_to", "Only “is between” uses an upper bound; clear this field.")
         return data

@@ -108,7 +108,7 @@ def test_the_list_costs_the_same_queries_for_many_territories(
     client_for, org, tree, django_assert_max_num_queries
 ):
     client = client_for(org.admin)
-    with django_assert_max_num_queries(12) as few:
+    with django_assert_max_num_queries(10) as few:
         client.get(CHANGELIST)
     for n in range(30):
         territory = TerritoryFactory(tenant=org.tenant, name=f"Extra {n}", parent=tree["west"])
