@@ -343,3 +343,18 @@ def api_token_issue(*, tenant: Tenant, actor, membership: Membership, name: str 
         )
         audit(tenant=tenant, actor=actor, action="api_token.issued", obj=token)
     return key
+
+
+def api_token_revoke(*, tenant: Tenant, actor, token: ApiToken) -> bool:
+    """Stop ``token`` from authenticating. Idempotent: returns whether it was still active."""
+    if token.tenant_id != tenant.pk:
+        raise ApiToken.DoesNotExist
+    now = timezone.now()
+    with transaction.atomic():
+        updated = ApiToken.objects.filter(
+            tenant=tenant, pk=token.pk, revoked_at__isnull=True
+        ).update(revoked_at=now)
+        if updated:
+            token.revoked_at = now
+            audit(tenant=tenant, actor=actor, action="api_token.revoked", obj=token)
+    return bool(updated)

@@ -1,0 +1,639 @@
+"""The admin site: an organisation's admin sees only their organisation, the platform
+superuser sees all of them, managers and reps are kept out, and every write goes
+through the services."""
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import pytest
+from django.contrib import admin
+from django.contrib.messages import get_messages
+from django.test import Client
+from django.utils import timezone
+
+from spm.calendars.models import Holiday, TimeOff
+from spm.tenancy.context import tenant_context
+from spm.tenancy.models import ApiToken, AuditEvent, Invitation, Membership, Role
+from spm.tenancy.services import api_token_issue, audit
+
+from .conftest import Org
+from .factories import HolidayFactory, InvitationFactory, TimeOffFactory, UserFactory
+
+
+def make_membership(org: Org):
+    return org.rep
+
+
+def make_invitation(org: Org):
+    return InvitationFactory(tenant=org.tenant, email=f"new@{org.tenant.slug}.test")
+
+
+def make_api_token(org: Org):
+    api_token_issue(tenant=org.tenant, actor=None, membership=org.rep)
+    return ApiToken.all_tenants.get(membership=org.rep)
+
+
+def make_audit_event(org: Org):
+    return audit(tenant=org.tenant, actor=org.admin.user, action="test.done", obj=org.rep)
+
+
+def make_holiday(org: Org):
+    return HolidayFactory(tenant=org.tenant, date=dt.date(2026, 12, 25), name="Christmas")
+
+
+def make_time_off(org: Org):
+    return TimeOffFactory(member=org.rep)
+
+
+@dataclass
+class Scoped:
+    url: str  # /admin/<app>/<model>/
+    make: Callable[[Org], object]
+
+
+SCOPED = {
+    "membership": Scoped("/admin/tenancy/membership/", make_membership),
+    "invitation": Scoped("/admin/tenancy/invitation/", make_invitation),
+    "apitoken": Scoped("/admin/tenancy/apitoken/", make_api_token),
+    "auditevent": Scoped("/admin/tenancy/auditevent/", make_audit_event),
+    "holiday": Scoped("/admin/calendars/holiday/", make_holiday),
+    "timeoff": Scoped("/admin/calendars/timeoff/", make_time_off),
+}
+
+
+@pytest.fixture
+def superuser_client(db) -> Client:
+    client = Client()
+    client.force_login(UserFactory(email="root@platform.test", is_superuser=True, is_staff=True))
+    return client
+
+
+def messages_of(response) -> list[str]:
+    return [str(message) for message in get_messages(response.wsgi_request)]
+
+
+def visit(client, url: str) -> tuple[int, list, list[str]]:
+    """Follow redirects; the final status, the redirects and the messages shown, with
+    the object's id replaced by N so that two ids compare equal."""
+    object_id = url.rstrip("/").split("/")[-2]
+    response = client.get(url, follow=True)
+    shown = [str(m) for m in response.context["messages"]] if response.context else []
+    return (
+        response.status_code,
+        response.redirect_chain,
+        [message.replace(object_id, "N") for message in shown],
+    )
+
+
+def listed_ids(response) -> set[int]:
+    return {obj.pk for obj in response.context["cl"].result_list}
+
+
+# --- Who gets in ------------------------------------------------------------------------
+
+
+def test_a_tenant_admin_opens_the_admin_without_a_staff_flag(org, client_for):
+    assert not org.admin.user.is_staff
+    response = client_for(org.admin).get("/admin/")
+    assert response.status_code == 200
+    models = {m["object_name"] for app in response.context["app_list"] for m in app["models"]}
+    assert {"Membership", "Invitation", "ApiToken", "AuditEvent", "Holiday", "TimeOff"} <= models
+    assert not {"Tenant", "User", "Group", "EmailAddress"} & models
+
+
+@pytest.mark.parametrize("persona", ["manager", "rep"])
+def test_managers_and_reps_are_sent_to_the_admin_login(org, client_for, persona):
+    client = client_for(getattr(org, persona))
+    for url in [
+        "/admin/",
+        "/admin/tenancy/membership/",
+        f"/admin/tenancy/membership/{org.rep.pk}/change/",
+    ]:
+        response = client.get(url)
+        assert response.status_code == 302, url
+        assert response["Location"].startswith("/admin/login/"), url
+
+
+def test_the_anonymous_are_sent_to_the_admin_login(db):
+    response = Client().get("/admin/tenancy/membership/")
+    assert response.status_code == 302
+    assert response["Location"].startswith("/admin/login/")
+
+
+@pytest.mark.parametrize("url", ["/admin/tenancy/tenant/", "/admin/users/user/"])
+def test_tenants_and_users_are_the_platform_superusers_alone(org, client_for, url):
+    assert client_for(org.admin).get(url).status_code == 403
+
+
+# --- Changelists ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", SCOPED)
+def test_changelists_show_only_the_own_organisations_rows(org, other, client_for, name):
+    own, foreign = SCOPED[name].make(org), SCOPED[name].make(other)
+
+    response = client_for(org.admin).get(SCOPED[name].url)
+
+    assert response.status_code == 200
+    assert own.pk in listed_ids(response)
+    assert foreign.pk not in listed_ids(response)
+
+
+@pytest.mark.parametrize("name", SCOPED)
+def test_the_platform_superuser_sees_every_organisations_rows(org, other, superuser_client, name):
+    own, foreign = SCOPED[name].make(org), SCOPED[name].make(other)
+
+    response = superuser_client.get(SCOPED[name].url)
+
+    assert response.status_code == 200
+    assert {own.pk, foreign.pk} <= listed_ids(response)
+    # The superuser can narrow the list to one organisation.
+    filtered = superuser_client.get(SCOPED[name].url, {"tenant__id__exact": other.tenant.pk})
+    assert foreign.pk in listed_ids(filtered) and own.pk not in listed_ids(filtered)
+
+
+@pytest.mark.parametrize("name", SCOPED)
+def test_changelist_queries_do_not_grow_with_the_rows(
+    org, client_for, name, django_assert_max_num_queries
+):
+    client = client_for(org.admin)
+    SCOPED[name].make(org)
+    client.get(SCOPED[name].url)
+    for index in range(10):
+        extra = Membership.all_tenants.create(
+            tenant=org.tenant,
+            user=UserFactory(email=f"extra{index}@acme.test"),
+            role=Role.REP,
+            manager=org.manager,
+            start_date=dt.date(2024, 1, 1),
+        )
+        TimeOffFactory(member=extra)
+        HolidayFactory(tenant=org.tenant)
+        InvitationFactory(tenant=org.tenant, manager=org.manager)
+        api_token_issue(tenant=org.tenant, actor=org.admin.user, membership=extra)
+
+    with django_assert_max_num_queries(14):
+        response = client.get(SCOPED[name].url)
+    assert response.status_code == 200
+
+
+# --- Change pages -----------------------------------------------------------------------
+
+
+# Pages a model's admin never offers answer 403 before looking the object up.
+NO_DELETE_PAGE = {"membership", "invitation", "apitoken", "auditevent"}
+
+
+@pytest.mark.parametrize("name", SCOPED)
+@pytest.mark.parametrize("page", ["change", "delete", "history"])
+def test_another_organisations_object_is_the_same_as_a_missing_one(
+    org, other, client_for, name, page
+):
+    client = client_for(org.admin)
+    foreign = SCOPED[name].make(other)
+
+    foreign_visit = visit(client, f"{SCOPED[name].url}{foreign.pk}/{page}/")
+    missing_visit = visit(client, f"{SCOPED[name].url}987654/{page}/")
+
+    assert foreign_visit == missing_visit
+    status, chain, shown = foreign_visit
+    if page == "delete" and name in NO_DELETE_PAGE:
+        assert (status, chain) == (403, [])
+    else:
+        # Django sends a missing object back to the admin index with a warning.
+        assert (status, chain) == (200, [("/admin/", 302)])
+        assert len(shown) == 1 and "with ID “N” doesn’t exist" in shown[0]
+
+
+@pytest.mark.parametrize("name", SCOPED)
+def test_the_own_organisations_object_opens(org, client_for, name):
+    own = SCOPED[name].make(org)
+    response = client_for(org.admin).get(f"{SCOPED[name].url}{own.pk}/change/")
+    assert response.status_code == 200
+
+
+def test_the_platform_superuser_opens_any_organisations_object(org, other, superuser_client):
+    holiday = make_holiday(other)
+    response = superuser_client.get(f"/admin/calendars/holiday/{holiday.pk}/change/")
+    assert response.status_code == 200
+    assert response.context["original"] == holiday
+
+
+def test_the_platform_superuser_manages_organisations_and_users(org, superuser_client):
+    assert superuser_client.get("/admin/tenancy/tenant/").status_code == 200
+    assert superuser_client.get(f"/admin/tenancy/tenant/{org.tenant.pk}/change/").status_code == 200
+    assert superuser_client.get("/admin/users/user/").status_code == 200
+    assert superuser_client.get("/admin/users/user/add/").status_code == 200
+    user_page = superuser_client.get(f"/admin/users/user/{org.rep.user.pk}/change/")
+    assert user_page.status_code == 200
+
+
+# --- Autocomplete and raw-id lookups ----------------------------------------------------
+
+
+def autocomplete(client, app_label, model_name, field_name, term=""):
+    response = client.get(
+        "/admin/autocomplete/",
+        {"app_label": app_label, "model_name": model_name, "field_name": field_name, "term": term},
+    )
+    assert response.status_code == 200, response.content
+    return {int(row["id"]) for row in response.json()["results"]}
+
+
+def test_time_off_member_autocomplete_offers_only_own_members(org, other, client_for):
+    found = autocomplete(client_for(org.admin), "calendars", "timeoff", "member")
+    assert found == {org.admin.pk, org.manager.pk, org.rep.pk, org.outsider_rep.pk}
+
+
+def test_autocomplete_search_never_reaches_another_organisation(org, other, client_for):
+    assert autocomplete(client_for(org.admin), "calendars", "timeoff", "member", "globex") == set()
+    assert autocomplete(client_for(org.admin), "calendars", "timeoff", "member", "acme") == {
+        org.admin.pk,
+        org.manager.pk,
+        org.rep.pk,
+        org.outsider_rep.pk,
+    }
+
+
+def test_manager_autocomplete_offers_only_own_managers_and_admins(org, other, client_for):
+    found = autocomplete(client_for(org.admin), "tenancy", "membership", "manager")
+    assert found == {org.admin.pk, org.manager.pk}
+
+
+def test_the_platform_superuser_autocompletes_across_organisations(org, other, superuser_client):
+    found = autocomplete(superuser_client, "calendars", "timeoff", "member", "rep@")
+    assert found == {org.rep.pk, other.rep.pk}
+
+
+@pytest.mark.parametrize("persona", ["manager", "rep"])
+def test_autocomplete_is_closed_to_managers_and_reps(org, client_for, persona):
+    response = client_for(getattr(org, persona)).get(
+        "/admin/autocomplete/",
+        {"app_label": "calendars", "model_name": "timeoff", "field_name": "member"},
+    )
+    assert response.status_code == 302
+    assert response["Location"].startswith("/admin/login/")
+
+
+def test_raw_id_lookup_popup_lists_only_own_members(org, other, client_for):
+    response = client_for(org.admin).get(
+        "/admin/tenancy/membership/", {"_popup": "1", "_to_field": "id"}
+    )
+    assert response.status_code == 200
+    assert listed_ids(response) == {org.admin.pk, org.manager.pk, org.rep.pk, org.outsider_rep.pk}
+
+
+# --- Form choices -----------------------------------------------------------------------
+
+
+def test_time_off_add_form_offers_only_own_members(org, other, client_for):
+    response = client_for(org.admin).get("/admin/calendars/timeoff/add/")
+    choices = response.context["adminform"].form.fields["member"].queryset
+    assert set(choices.values_list("pk", flat=True)) == {
+        org.admin.pk,
+        org.manager.pk,
+        org.rep.pk,
+        org.outsider_rep.pk,
+    }
+
+
+def test_membership_change_form_offers_only_own_managers(org, other, client_for):
+    response = client_for(org.admin).get(f"/admin/tenancy/membership/{org.rep.pk}/change/")
+    form = response.context["adminform"].form
+    assert other.manager.pk not in set(form.fields["manager"].queryset.values_list("pk", flat=True))
+    assert "tenant" not in form.fields
+
+
+def test_a_time_off_for_another_organisations_member_is_refused(org, other, client_for):
+    response = client_for(org.admin).post(
+        "/admin/calendars/timeoff/add/",
+        {"member": other.rep.pk, "start": "2026-05-04", "end": "2026-05-05", "reason": ""},
+    )
+    assert response.status_code == 200
+    assert "member" in response.context["adminform"].form.errors
+    assert not TimeOff.all_tenants.exists()
+
+
+# --- Actions ----------------------------------------------------------------------------
+
+
+def run_action(client, url, action, ids):
+    return client.post(
+        url, {"action": action, "_selected_action": [str(pk) for pk in ids], "index": "0"}
+    )
+
+
+def test_revoking_own_invitations_goes_through_the_service(org, client_for):
+    invitation = make_invitation(org)
+
+    response = run_action(
+        client_for(org.admin), "/admin/tenancy/invitation/", "revoke", [invitation.pk]
+    )
+
+    assert response.status_code == 302
+    assert Invitation.all_tenants.get(pk=invitation.pk).status == Invitation.Status.REVOKED
+    assert AuditEvent.all_tenants.filter(
+        tenant=org.tenant, action="invitation.revoked", object_id=str(invitation.pk)
+    ).exists()
+
+
+def test_actions_on_another_organisations_ids_change_nothing(org, other, client_for):
+    client = client_for(org.admin)
+    invitation, token, holiday = make_invitation(other), make_api_token(other), make_holiday(other)
+
+    run_action(client, "/admin/tenancy/invitation/", "revoke", [invitation.pk])
+    run_action(client, "/admin/tenancy/apitoken/", "revoke", [token.pk])
+    client.post(
+        "/admin/calendars/holiday/",
+        {"action": "delete_selected", "_selected_action": [holiday.pk], "post": "yes"},
+    )
+
+    assert Invitation.all_tenants.get(pk=invitation.pk).status == Invitation.Status.PENDING
+    assert ApiToken.all_tenants.get(pk=token.pk).revoked_at is None
+    assert Holiday.all_tenants.filter(pk=holiday.pk).exists()
+    assert (
+        not AuditEvent.all_tenants.filter(tenant=other.tenant)
+        .exclude(action="api_token.issued")
+        .exists()
+    )
+
+
+def test_revoking_a_token_stops_it_working(org, client_for):
+    key = api_token_issue(tenant=org.tenant, actor=None, membership=org.rep)
+    token = ApiToken.all_tenants.get(membership=org.rep)
+
+    response = run_action(client_for(org.admin), "/admin/tenancy/apitoken/", "revoke", [token.pk])
+
+    assert response.status_code == 302
+    assert ApiToken.all_tenants.get(pk=token.pk).revoked_at is not None
+    api = Client(HTTP_AUTHORIZATION=f"Token {key}")
+    assert api.get("/api/v1/me/").status_code == 401
+
+
+def test_tokens_cannot_be_added_changed_or_deleted_in_the_admin(org, client_for):
+    token = make_api_token(org)
+    client = client_for(org.admin)
+    assert client.get("/admin/tenancy/apitoken/add/").status_code == 403
+    assert client.get(f"/admin/tenancy/apitoken/{token.pk}/delete/").status_code == 403
+    change = client.get(f"/admin/tenancy/apitoken/{token.pk}/change/")
+    assert change.status_code == 200 and not change.context["has_change_permission"]
+    assert "digest" not in change.content.decode()
+
+
+def test_the_audit_log_is_read_only(org, client_for):
+    event = make_audit_event(org)
+    client = client_for(org.admin)
+
+    assert client.get("/admin/tenancy/auditevent/add/").status_code == 403
+    assert client.get(f"/admin/tenancy/auditevent/{event.pk}/delete/").status_code == 403
+    response = client.post(f"/admin/tenancy/auditevent/{event.pk}/change/", {"action": "forged"})
+    assert response.status_code == 403
+    assert AuditEvent.all_tenants.get(pk=event.pk).action == "test.done"
+
+
+def test_invitations_cannot_be_added_or_edited_in_the_admin(org, client_for):
+    invitation = make_invitation(org)
+    client = client_for(org.admin)
+    assert client.get("/admin/tenancy/invitation/add/").status_code == 403
+    response = client.post(f"/admin/tenancy/invitation/{invitation.pk}/change/", {"role": "admin"})
+    assert response.status_code == 403
+    assert Invitation.all_tenants.get(pk=invitation.pk).role == Role.REP
+
+
+# --- Memberships ------------------------------------------------------------------------
+
+
+def member_form(member: Membership, **changes) -> dict:
+    data = {
+        "role": member.role,
+        "manager": member.manager_id or "",
+        "start_date": member.start_date.isoformat(),
+        "end_date": member.end_date.isoformat() if member.end_date else "",
+    }
+    data.update(changes)
+    return data
+
+
+def test_memberships_cannot_be_added_here_and_the_list_says_where_to_invite(org, client_for):
+    client = client_for(org.admin)
+
+    assert client.get("/admin/tenancy/membership/add/").status_code == 403
+    response = client.get("/admin/tenancy/membership/")
+
+    assert not response.context["has_add_permission"]
+    message = next(m for m in messages_of(response) if "invitation" in m)
+    assert 'href="/org/invitations/"' in message
+    assert 'href="/org/invitations/"' in response.content.decode()
+
+
+def test_memberships_cannot_be_deleted_here(org, client_for):
+    response = client_for(org.admin).get(f"/admin/tenancy/membership/{org.rep.pk}/delete/")
+    assert response.status_code == 403
+    assert Membership.all_tenants.filter(pk=org.rep.pk).exists()
+
+
+def test_changing_a_member_goes_through_the_service(org, client_for):
+    response = client_for(org.admin).post(
+        f"/admin/tenancy/membership/{org.outsider_rep.pk}/change/",
+        member_form(org.outsider_rep, manager=org.manager.pk, end_date="2026-09-30"),
+    )
+
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    member = Membership.all_tenants.get(pk=org.outsider_rep.pk)
+    assert (member.manager_id, member.end_date) == (org.manager.pk, dt.date(2026, 9, 30))
+    event = AuditEvent.all_tenants.get(action="membership.changed")
+    assert (event.actor, event.object_id) == (org.admin.user, str(member.pk))
+    assert event.data == {"manager": str(org.manager.pk), "end_date": "2026-09-30"}
+
+
+def test_a_reporting_loop_is_a_form_error_and_changes_nothing(org, client_for):
+    Membership.all_tenants.filter(pk=org.rep.pk).update(role=Role.MANAGER)
+
+    response = client_for(org.admin).post(
+        f"/admin/tenancy/membership/{org.manager.pk}/change/",
+        member_form(org.manager, manager=org.rep.pk),
+    )
+
+    assert response.status_code == 200
+    errors = response.context["adminform"].form.errors
+    assert "loop" in errors["manager"][0]
+    assert Membership.all_tenants.get(pk=org.manager.pk).manager_id == org.admin.pk
+    assert not AuditEvent.all_tenants.filter(action="membership.changed").exists()
+
+
+def test_a_rep_cannot_become_a_manager_of_someone(org, client_for):
+    response = client_for(org.admin).post(
+        f"/admin/tenancy/membership/{org.outsider_rep.pk}/change/",
+        member_form(org.outsider_rep, manager=org.rep.pk),
+    )
+    assert response.status_code == 200
+    assert "manager" in response.context["adminform"].form.errors
+    assert Membership.all_tenants.get(pk=org.outsider_rep.pk).manager_id == org.admin.pk
+
+
+def test_an_end_before_the_start_is_a_form_error(org, client_for):
+    response = client_for(org.admin).post(
+        f"/admin/tenancy/membership/{org.rep.pk}/change/",
+        member_form(org.rep, end_date="2023-01-01"),
+    )
+    assert response.status_code == 200
+    assert response.context["adminform"].form.errors
+    assert Membership.all_tenants.get(pk=org.rep.pk).end_date is None
+
+
+def test_another_organisations_manager_cannot_be_chosen(org, other, client_for):
+    response = client_for(org.admin).post(
+        f"/admin/tenancy/membership/{org.rep.pk}/change/",
+        member_form(org.rep, manager=other.manager.pk),
+    )
+    assert response.status_code == 200
+    assert "manager" in response.context["adminform"].form.errors
+    assert Membership.all_tenants.get(pk=org.rep.pk).manager_id == org.manager.pk
+
+
+def test_posting_to_another_organisations_member_changes_nothing(org, other, client_for):
+    response = client_for(org.admin).post(
+        f"/admin/tenancy/membership/{other.rep.pk}/change/",
+        member_form(other.rep, role=Role.ADMIN, manager=""),
+    )
+    assert response.status_code == 302
+    assert response["Location"] == "/admin/"
+    assert Membership.all_tenants.get(pk=other.rep.pk).role == Role.REP
+
+
+# --- Holidays and time off --------------------------------------------------------------
+
+
+def test_adding_a_holiday_goes_through_the_service(org, client_for):
+    response = client_for(org.admin).post(
+        "/admin/calendars/holiday/add/", {"date": "2026-05-01", "name": "Labour Day"}
+    )
+
+    assert response.status_code == 302
+    holiday = Holiday.all_tenants.get()
+    assert (holiday.tenant, holiday.date, holiday.name) == (
+        org.tenant,
+        dt.date(2026, 5, 1),
+        "Labour Day",
+    )
+    assert AuditEvent.all_tenants.filter(tenant=org.tenant, action="holiday.created").exists()
+
+
+def test_a_second_holiday_on_the_same_date_is_a_form_error(org, other, client_for):
+    make_holiday(org)
+    make_holiday(other)  # The same date in another organisation is no clash.
+    client = client_for(org.admin)
+
+    clash = client.post("/admin/calendars/holiday/add/", {"date": "2026-12-25", "name": "Again"})
+    assert clash.status_code == 200
+    assert clash.context["adminform"].form.errors
+    assert Holiday.all_tenants.filter(tenant=org.tenant).count() == 1
+
+    free = client.post("/admin/calendars/holiday/add/", {"date": "2026-12-26", "name": "Boxing"})
+    assert free.status_code == 302
+
+
+def test_renaming_and_deleting_a_holiday_go_through_the_service(org, client_for):
+    holiday = make_holiday(org)
+    client = client_for(org.admin)
+
+    client.post(
+        f"/admin/calendars/holiday/{holiday.pk}/change/",
+        {"date": "2026-12-24", "name": "Christmas Eve"},
+    )
+    client.post(f"/admin/calendars/holiday/{holiday.pk}/delete/", {"post": "yes"})
+
+    assert not Holiday.all_tenants.exists()
+    actions = list(
+        AuditEvent.all_tenants.filter(tenant=org.tenant)
+        .order_by("pk")
+        .values_list("action", flat=True)
+    )
+    assert actions == ["holiday.changed", "holiday.deleted"]
+
+
+def test_overlapping_time_off_is_a_form_error_and_nothing_is_added(org, client_for):
+    make_time_off(org)  # 2–6 March 2026.
+
+    response = client_for(org.admin).post(
+        "/admin/calendars/timeoff/add/",
+        {"member": org.rep.pk, "start": "2026-03-06", "end": "2026-03-10", "reason": "More"},
+    )
+
+    assert response.status_code == 200
+    assert "already has time off" in str(response.context["adminform"].form.non_field_errors())
+    assert TimeOff.all_tenants.count() == 1
+
+
+def test_adding_changing_and_deleting_time_off_go_through_the_service(org, client_for):
+    client = client_for(org.admin)
+
+    added = client.post(
+        "/admin/calendars/timeoff/add/",
+        {"member": org.rep.pk, "start": "2026-04-06", "end": "2026-04-10", "reason": "Easter"},
+    )
+    assert added.status_code == 302
+    time_off = TimeOff.all_tenants.get()
+    assert time_off.tenant == org.tenant
+    changed = client.post(
+        f"/admin/calendars/timeoff/{time_off.pk}/change/",
+        {"start": "2026-04-07", "end": "2026-04-10", "reason": "Easter"},
+    )
+    assert changed.status_code == 302
+    assert TimeOff.all_tenants.get().start == dt.date(2026, 4, 7)
+    client.post(f"/admin/calendars/timeoff/{time_off.pk}/delete/", {"post": "yes"})
+
+    assert not TimeOff.all_tenants.exists()
+    actions = list(
+        AuditEvent.all_tenants.filter(tenant=org.tenant)
+        .order_by("pk")
+        .values_list("action", flat=True)
+    )
+    assert actions == ["time_off.created", "time_off.changed", "time_off.deleted"]
+
+
+def test_moving_time_off_onto_another_range_is_a_form_error(org, client_for):
+    first = make_time_off(org)
+    second = TimeOffFactory(member=org.rep, start=dt.date(2026, 4, 6), end=dt.date(2026, 4, 10))
+
+    response = client_for(org.admin).post(
+        f"/admin/calendars/timeoff/{second.pk}/change/",
+        {"start": "2026-03-05", "end": "2026-04-10", "reason": ""},
+    )
+
+    assert response.status_code == 200
+    assert response.context["adminform"].form.errors
+    assert TimeOff.all_tenants.get(pk=second.pk).start == dt.date(2026, 4, 6)
+    assert TimeOff.all_tenants.get(pk=first.pk).end == dt.date(2026, 3, 6)
+
+
+def test_the_platform_superuser_adds_time_off_in_the_members_organisation(
+    org, other, superuser_client
+):
+    response = superuser_client.post(
+        "/admin/calendars/timeoff/add/",
+        {"member": other.rep.pk, "start": "2026-04-06", "end": "2026-04-07", "reason": ""},
+    )
+    assert response.status_code == 302
+    assert TimeOff.all_tenants.get().tenant == other.tenant
+
+
+def test_time_stamps_use_the_current_time(org):
+    # Guards the fixtures above: an invitation made now is pending and unexpired.
+    invitation = make_invitation(org)
+    assert invitation.expires_at > timezone.now()
+
+
+def test_person_choices_are_limited_to_the_organisations_members(org, other, rf):
+    request = rf.get("/admin/tenancy/invitation/add/")
+    request.user, request.membership, request.tenant = org.admin.user, org.admin, org.tenant
+    invitation_admin = admin.site._registry[Invitation]
+
+    with tenant_context(org.tenant):
+        field = invitation_admin.formfield_for_foreignkey(
+            Invitation._meta.get_field("invited_by"), request
+        )
+        people = set(field.queryset.values_list("email", flat=True))
+
+    assert people == {"admin@acme.test", "manager@acme.test", "rep@acme.test", "rep2@acme.test"}
