@@ -38,7 +38,9 @@ class HolidayForm(forms.Form):
 class TimeOffForm(forms.Form):
     """Dates and reason of a time-off range; ``member`` only when booking a new one."""
 
-    member = forms.ModelChoiceField(queryset=Membership.objects.none(), empty_label=None)
+    member = forms.ModelChoiceField(
+        label="Person", queryset=Membership.objects.none(), empty_label=None
+    )
     start = forms.DateField(label="First day off", widget=DateInput)
     end = forms.DateField(
         label="Last day off", widget=DateInput, help_text="Both days are included."
