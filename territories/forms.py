@@ -298,7 +298,10 @@ class AccountsAssignForm(forms.Form):
         widget=DateInput(),
         help_text="Today or earlier moves the accounts now. A later date schedules the move: "
         "the accounts move on that day, and the reps are told now.",
-        error_messages={"invalid": "Enter a date, e.g. 2026-12-01."},
+        error_messages={
+            "invalid": "Enter a date, e.g. 2026-12-01.",
+            "required": "Enter the date the move takes effect.",
+        },
     )
 
     def __init__(self, *args, tenant: Tenant, **kwargs):

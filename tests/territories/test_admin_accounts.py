@@ -358,7 +358,7 @@ def test_accounts_already_there_are_counted_as_unchanged(client_for, org, book):
     [
         ("", "today", "territory", "Choose a territory"),
         ("coast", "31/02/2026", "effective_date", "Enter a date"),
-        ("coast", "", "effective_date", "required"),
+        ("coast", "", "effective_date", "Enter the date the move takes effect."),
         ("retired", "today", "territory", "Retired is inactive"),
         ("foreign_territory", "today", "territory", "Choose a territory from the list."),
         ("junk", "today", "territory", "Choose a territory from the list."),
@@ -575,3 +575,36 @@ def test_importing_without_a_file_says_so(client_for, org):
     response = client_for(org.admin).post(IMPORT, {})
     assert response.status_code == 200
     assert "Choose a CSV file to import." in str(response.context["form"].errors["file"])
+
+
+# --- The platform superuser ---------------------------------------------------------
+
+
+@pytest.fixture
+def root(client, db):
+    client.force_login(UserFactory(email="root@platform.test", is_superuser=True, is_staff=True))
+    return client
+
+
+def test_the_superuser_assigns_within_one_organisation_at_a_time(root, org, book):
+    mixed = root.post(
+        CHANGELIST, action("assign_to_territory", [book["a"], book["foreign"]], index="0")
+    )
+    assert mixed.status_code == 302
+    assert messages_of(mixed) == ["Select accounts of one organisation at a time."]
+    page = root.post(CHANGELIST, action("assign_to_territory", [book["a"]], index="0"))
+    labels = [label for _, label in page.context["form"].fields["territory"].widget.choices]
+    assert "North" not in labels and "West Coast" in labels
+    done = root.post(CHANGELIST, confirm_assign([book["a"]], book["coast"], org.tenant.today()))
+    assert messages_of(done) == ["1 account moved to West Coast."]
+    assert territory_of(book["a"]) == book["coast"].pk
+
+
+def test_the_superuser_chooses_the_organisation_to_import_into(root, org, other, book):
+    text = HEADER + "N-1,Nova,,US,,,10,North\n"
+    missing = root.post(IMPORT, {"file": upload(text)})
+    assert "tenant" in missing.context["form"].errors
+    response = root.post(IMPORT, {"file": upload(text), "tenant": other.tenant.pk})
+    assert response.status_code == 302
+    nova = Account.all_tenants.get(external_id="N-1")
+    assert (nova.tenant_id, nova.territory_id) == (other.tenant.pk, book["foreign_territory"].pk)

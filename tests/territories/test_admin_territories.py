@@ -395,3 +395,26 @@ def test_a_new_territory_can_be_added_with_its_owner(client_for, org):
     assert response.status_code == 302
     pacific = Territory.all_tenants.get(name="Pacific")
     assert TerritoryMember.all_tenants.get(territory=pacific).member_id == member.pk
+
+
+def test_an_empty_territory_can_be_deleted_but_not_one_with_accounts(client_for, org, tree):
+    client = client_for(org.admin)
+    AccountFactory(tenant=org.tenant, territory=tree["bay"])
+    response = client.post(f"{CHANGELIST}{tree['east'].pk}/delete/", {"post": "yes"})
+    assert response.status_code == 302
+    assert not Territory.all_tenants.filter(pk=tree["east"].pk).exists()
+    refused = client.post(f"{CHANGELIST}{tree['bay'].pk}/delete/", {"post": "yes"})
+    assert refused.status_code == 200  # Django lists the protected accounts instead.
+    assert Territory.all_tenants.filter(pk=tree["bay"].pk).exists()
+
+
+def test_the_platform_superuser_adds_a_territory_to_a_chosen_organisation(client, org, other):
+    client.force_login(UserFactory(email="root@platform.test", is_superuser=True, is_staff=True))
+    parent = TerritoryFactory(tenant=org.tenant, name="West")
+    mismatched = client.post(
+        f"{CHANGELIST}add/", form_data(name="Pacific", tenant=other.tenant.pk, parent=parent.pk)
+    )
+    assert "parent" in mismatched.context["adminform"].form.errors
+    response = client.post(f"{CHANGELIST}add/", form_data(name="Pacific", tenant=other.tenant.pk))
+    assert response.status_code == 302
+    assert Territory.all_tenants.get(name="Pacific").tenant_id == other.tenant.pk
