@@ -22,7 +22,7 @@ from .serializers import MemberOutputSerializer, MemberUpdateInputSerializer, Me
 class MeView(TenantAPIView):
     """The caller's own membership and organisation settings."""
 
-    @extend_schema(responses=MeOutputSerializer, operation_id="me_retrieve")
+    @extend_schema(responses=MeOutputSerializer)
     def get(self, request: Request) -> Response:
         return Response(MeOutputSerializer(self.membership).data)
 

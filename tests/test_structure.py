@@ -1,0 +1,195 @@
+"""Meta-tests: the tenancy rules hold for every model, admin class and API view, including
+the ones added after these tests were written."""
+
+import pytest
+from django.apps import apps
+from django.contrib import admin
+from django.contrib.auth import get_user_model
+from django.db.models import F, UniqueConstraint
+from django.db.models.functions import Lower
+from django.urls import URLPattern, URLResolver, get_resolver
+from django_scopes import ScopeError
+from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
+
+from spm.api.base import TenantAPIMixin
+from spm.tenancy.admin_base import PlatformOnlyAdminMixin, TenantScopedAdmin, TenantScopedInline
+from spm.tenancy.models import Tenant, TenantOwnedModel
+
+# Apps whose every table belongs to one organisation.
+TENANT_APPS = ["tenancy", "calendars", "territories", "activities", "quotas", "accountability"]
+PLATFORM_MODELS = {Tenant}
+
+
+def tenant_models() -> list[type]:
+    listed = [
+        model
+        for label in TENANT_APPS
+        for model in apps.get_app_config(label).get_models()
+        if model not in PLATFORM_MODELS
+    ]
+    # Tenant-owned models of any other app (notifications…) obey the same rules.
+    others = [
+        model
+        for model in apps.get_models()
+        if issubclass(model, TenantOwnedModel) and model not in listed
+    ]
+    return listed + others
+
+
+TENANT_MODELS = tenant_models()
+
+
+def model_id(model) -> str:
+    return model._meta.label
+
+
+def test_the_tenant_apps_have_models():
+    assert len(TENANT_MODELS) >= 9  # Guards the parametrisation below against finding nothing.
+
+
+@pytest.mark.parametrize("model", TENANT_MODELS, ids=model_id)
+def test_it_inherits_the_tenant_owned_base(model):
+    assert issubclass(model, TenantOwnedModel)
+
+
+@pytest.mark.parametrize("model", TENANT_MODELS, ids=model_id)
+def test_it_has_a_required_indexed_tenant_foreign_key(model):
+    field = model._meta.get_field("tenant")
+    assert field.many_to_one and field.related_model is Tenant
+    assert not field.null
+    assert field.db_index
+
+
+@pytest.mark.parametrize("model", TENANT_MODELS, ids=model_id)
+def test_its_default_manager_refuses_to_query_without_a_tenant(db, model):
+    with pytest.raises(ScopeError):
+        list(model._default_manager.all())
+    with pytest.raises(ScopeError):
+        model._default_manager.filter(pk=1).exists()
+
+
+def constraint_field_names(constraint) -> list[str]:
+    """The fields a constraint covers, in order, whether named or inside expressions."""
+    if getattr(constraint, "fields", None):
+        return list(constraint.fields)
+    names = []
+    for expression in getattr(constraint, "expressions", ()):
+        # ExclusionConstraint lists (expression, operator) pairs.
+        expression = expression[0] if isinstance(expression, tuple) else expression
+        expression = F(expression) if isinstance(expression, str) else expression
+        flat = expression.flatten() if hasattr(expression, "flatten") else [expression]
+        names += [part.name for part in flat if isinstance(part, F)]
+    return names
+
+
+@pytest.mark.parametrize("model", TENANT_MODELS, ids=model_id)
+def test_every_unique_constraint_starts_with_tenant(model):
+    unique_sets = [list(fields) for fields in model._meta.unique_together]
+    unique_sets += [
+        constraint_field_names(constraint)
+        for constraint in model._meta.constraints
+        if isinstance(constraint, UniqueConstraint)
+        or type(constraint).__name__ == "ExclusionConstraint"
+    ]
+    for fields in unique_sets:
+        assert fields and fields[0] in ("tenant", "tenant_id"), (
+            f"{model._meta.label}: unique over {fields} must start with tenant"
+        )
+
+
+@pytest.mark.parametrize("model", TENANT_MODELS, ids=model_id)
+def test_no_field_but_the_primary_key_is_unique_on_its_own(model):
+    unique = [
+        field.name
+        for field in model._meta.get_fields()
+        if field.concrete and getattr(field, "unique", False) and not field.primary_key
+    ]
+    assert unique == [], f"{model._meta.label}: make {unique} unique per tenant instead"
+
+
+def test_the_unique_constraint_check_sees_expressions_and_fields():
+    by_fields = UniqueConstraint(fields=["tenant", "name"], name="a")
+    by_expression = UniqueConstraint(F("tenant"), Lower("name"), name="b")
+    wrong = UniqueConstraint(Lower("name"), F("tenant"), name="c")
+    assert constraint_field_names(by_fields) == ["tenant", "name"]
+    assert constraint_field_names(by_expression) == ["tenant", "name"]
+    assert constraint_field_names(wrong)[0] == "name"
+
+
+# --- Admin ------------------------------------------------------------------------------
+
+
+REGISTERED = list(admin.site._registry.items())
+TENANT_ADMINS = [(m, a) for m, a in REGISTERED if issubclass(m, TenantOwnedModel)]
+
+
+@pytest.mark.parametrize(
+    ("model", "model_admin"), TENANT_ADMINS, ids=[model_id(m) for m, _ in TENANT_ADMINS]
+)
+def test_tenant_models_are_administered_by_a_tenant_scoped_admin(model, model_admin):
+    assert isinstance(model_admin, TenantScopedAdmin)
+
+
+@pytest.mark.parametrize(
+    ("model", "model_admin"), REGISTERED, ids=[model_id(m) for m, _ in REGISTERED]
+)
+def test_inlines_of_tenant_models_are_tenant_scoped(model, model_admin):
+    for inline in model_admin.inlines:
+        if issubclass(inline.model, TenantOwnedModel):
+            assert issubclass(inline, TenantScopedInline), f"{inline.__name__} on {model}"
+
+
+@pytest.mark.parametrize("model", [Tenant, get_user_model()], ids=model_id)
+def test_platform_models_are_the_superusers_alone(model):
+    assert isinstance(admin.site._registry[model], PlatformOnlyAdminMixin)
+
+
+def test_the_scoped_models_are_registered():
+    registered = {model for model, _ in REGISTERED}
+    expected = {"tenancy.Membership", "tenancy.Invitation", "tenancy.ApiToken"}
+    expected |= {"tenancy.AuditEvent", "calendars.Holiday", "calendars.TimeOff"}
+    assert expected <= {model._meta.label for model in registered}
+
+
+# --- API --------------------------------------------------------------------------------
+
+# Public descriptions of the API itself: they show no organisation's data.
+SCHEMA_VIEWS = (SpectacularAPIView, SpectacularSwaggerView, SpectacularRedocView)
+
+
+def walk(patterns, prefix=""):
+    for pattern in patterns:
+        if isinstance(pattern, URLResolver):
+            yield from walk(pattern.url_patterns, prefix + str(pattern.pattern))
+        elif isinstance(pattern, URLPattern):
+            yield prefix + str(pattern.pattern), pattern.callback
+
+
+API_VIEWS = list(walk(get_resolver("spm.api.urls").url_patterns))
+
+
+def view_class(callback):
+    return getattr(callback, "cls", None) or getattr(callback, "view_class", None)
+
+
+def test_the_api_walk_finds_the_routes():
+    routes = {route for route, _ in API_VIEWS}
+    assert "api/v1/me/" in routes
+    assert any(route.startswith("api/v1/^members") for route in routes)
+    assert {view_class(cb) for _, cb in API_VIEWS} >= {SpectacularAPIView, SpectacularSwaggerView}
+
+
+TENANT_API_VIEWS = [
+    (route, callback)
+    for route, callback in API_VIEWS
+    if not (view_class(callback) and issubclass(view_class(callback), SCHEMA_VIEWS))
+]
+
+
+@pytest.mark.parametrize(
+    ("route", "callback"), TENANT_API_VIEWS, ids=[route for route, _ in TENANT_API_VIEWS]
+)
+def test_every_api_view_activates_the_callers_tenant(route, callback):
+    cls = view_class(callback)
+    assert cls is not None, f"{route} is not a class-based API view"
+    assert issubclass(cls, TenantAPIMixin), f"{route}: {cls.__name__} must derive from it"
