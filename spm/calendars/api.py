@@ -3,18 +3,12 @@
 Everyone reads holidays and admins write them. Time off is read and written by admins
 for everyone, by managers for their reporting tree and themselves; reps read their own
 and may not write. Writes go through the calendar services; their validation errors
-come back as 400 with field messages.
+come back as 400 with field messages (``TenantAPIMixin.handle_exception``).
 """
-
-from collections.abc import Iterator
-from contextlib import contextmanager
 
 import django_filters
 from django import forms
-from django.core.exceptions import NON_FIELD_ERRORS
-from django.core.exceptions import ValidationError as DjangoValidationError
-from rest_framework import mixins, serializers
-from rest_framework.settings import api_settings
+from rest_framework import mixins
 
 from spm.api.base import AdminWrites, ManagersWrite, TenantViewSet
 from spm.tenancy.selectors import visible_member_ids
@@ -22,25 +16,6 @@ from spm.tenancy.selectors import visible_member_ids
 from . import services
 from .models import Holiday, TimeOff
 from .serializers import HolidaySerializer, TimeOffSerializer
-
-
-@contextmanager
-def service_errors(field_names: dict[str, str] | None = None) -> Iterator[None]:
-    """Turn a service's ``ValidationError`` into a 400 with the API's field names."""
-    field_names = field_names or {}
-    try:
-        yield
-    except DjangoValidationError as exc:
-        if not hasattr(exc, "error_dict"):
-            raise serializers.ValidationError(
-                {api_settings.NON_FIELD_ERRORS_KEY: exc.messages}
-            ) from exc
-        detail: dict[str, list[str]] = {}
-        for field, messages in exc.message_dict.items():
-            if field == NON_FIELD_ERRORS:
-                field = api_settings.NON_FIELD_ERRORS_KEY
-            detail.setdefault(field_names.get(field, field), []).extend(messages)
-        raise serializers.ValidationError(detail) from exc
 
 
 class IntegerFilter(django_filters.NumberFilter):
@@ -85,7 +60,7 @@ class HolidayViewSet(
 ):
     """The organisation's holidays: days nobody works, left out of every target."""
 
-    queryset = Holiday.all_tenants.none()  # Names the model for the schema; never queried.
+    model = Holiday
     serializer_class = HolidaySerializer
     permission_classes = [AdminWrites]
     filterset_class = HolidayFilter
@@ -94,24 +69,22 @@ class HolidayViewSet(
         return Holiday.objects.filter(tenant=self.tenant).order_by("date")
 
     def perform_create(self, serializer) -> None:
-        with service_errors():
-            serializer.instance = services.holiday_create(
-                tenant=self.tenant,
-                actor=self.request.user,
-                date=serializer.validated_data["date"],
-                name=serializer.validated_data["name"],
-            )
+        serializer.instance = services.holiday_create(
+            tenant=self.tenant,
+            actor=self.request.user,
+            date=serializer.validated_data["date"],
+            name=serializer.validated_data["name"],
+        )
 
     def perform_update(self, serializer) -> None:
         holiday, data = serializer.instance, serializer.validated_data
-        with service_errors():
-            services.holiday_update(
-                tenant=self.tenant,
-                actor=self.request.user,
-                holiday=holiday,
-                date=data.get("date", holiday.date),
-                name=data.get("name", holiday.name),
-            )
+        services.holiday_update(
+            tenant=self.tenant,
+            actor=self.request.user,
+            holiday=holiday,
+            date=data.get("date", holiday.date),
+            name=data.get("name", holiday.name),
+        )
 
     def perform_destroy(self, instance: Holiday) -> None:
         services.holiday_delete(tenant=self.tenant, actor=self.request.user, holiday=instance)
@@ -127,7 +100,8 @@ class TimeOffViewSet(
 ):
     """Members' time off, from ``start`` to ``end`` inclusive; a member's ranges never overlap."""
 
-    queryset = TimeOff.all_tenants.none()  # Names the model for the schema; never queried.
+    model = TimeOff
+    error_field_names = {"member": "member_id"}
     serializer_class = TimeOffSerializer
     permission_classes = [ManagersWrite]
     filterset_class = TimeOffFilter
@@ -141,27 +115,25 @@ class TimeOffViewSet(
 
     def perform_create(self, serializer) -> None:
         data = serializer.validated_data
-        with service_errors({"member": "member_id"}):
-            serializer.instance = services.time_off_create(
-                tenant=self.tenant,
-                actor=self.request.user,
-                member=data["member"],
-                start=data["start"],
-                end=data["end"],
-                reason=data.get("reason", ""),
-            )
+        serializer.instance = services.time_off_create(
+            tenant=self.tenant,
+            actor=self.request.user,
+            member=data["member"],
+            start=data["start"],
+            end=data["end"],
+            reason=data.get("reason", ""),
+        )
 
     def perform_update(self, serializer) -> None:
         time_off, data = serializer.instance, serializer.validated_data
-        with service_errors({"member": "member_id"}):
-            services.time_off_update(
-                tenant=self.tenant,
-                actor=self.request.user,
-                time_off=time_off,
-                start=data.get("start", time_off.start),
-                end=data.get("end", time_off.end),
-                reason=data.get("reason", time_off.reason),
-            )
+        services.time_off_update(
+            tenant=self.tenant,
+            actor=self.request.user,
+            time_off=time_off,
+            start=data.get("start", time_off.start),
+            end=data.get("end", time_off.end),
+            reason=data.get("reason", time_off.reason),
+        )
 
     def perform_destroy(self, instance: TimeOff) -> None:
         services.time_off_delete(tenant=self.tenant, actor=self.request.user, time_off=instance)
