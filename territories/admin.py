@@ -594,6 +594,11 @@ class AccountAssignmentAdmin(TenantScopedAdmin):
     search_fields = ["account__name"]
     search_help_text = "Search by account name."
 
+    def changelist_view(self, request, extra_context=None):
+        return super().changelist_view(
+            request, {"title": "Assignment history", **(extra_context or {})}
+        )
+
     def has_add_permission(self, request):
         return False
 

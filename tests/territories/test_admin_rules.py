@@ -233,7 +233,7 @@ def moves(org, other, west):
 def test_the_history_lists_own_moves_read_only(client_for, org, moves):
     response = client_for(org.admin).get(HISTORY)
     assert response.status_code == 200
-    assert response.context["title"] == "Select assignment history to view"
+    assert response.context["title"] == "Assignment history"
     html = response.content.decode()
     assert "Acme Tools" in html and "Globex Foreign" not in html
     assert "Scheduled" in html and "Applied" in html and "(unassigned)" in html

@@ -5,6 +5,7 @@ from decimal import Decimal
 
 import pytest
 from django.contrib.messages import get_messages
+from django.core.exceptions import ValidationError
 
 from spm.notifications.models import Notification
 from spm.tenancy.models import AuditEvent
@@ -418,3 +419,21 @@ def test_the_platform_superuser_adds_a_territory_to_a_chosen_organisation(client
     response = client.post(f"{CHANGELIST}add/", form_data(name="Pacific", tenant=other.tenant.pk))
     assert response.status_code == 302
     assert Territory.all_tenants.get(name="Pacific").tenant_id == other.tenant.pk
+
+
+def test_a_save_the_service_refuses_rolls_back_and_says_why(client_for, org, tree, monkeypatch):
+    def refuse(**kwargs):
+        raise ValidationError({"name": "A territory with this name already exists."})
+
+    monkeypatch.setattr("territories.admin.territory_save", refuse)
+    east = tree["east"]
+    row = {"member": org.outsider_rep.pk, "role": "owner", "start_date": "2026-02-01"}
+    response = client_for(org.admin).post(
+        change_url(east.pk), form_data(east, rows=[row], name="Far East")
+    )
+    assert response.status_code == 302
+    assert messages_of(response) == [
+        "Nothing was saved: A territory with this name already exists."
+    ]
+    assert Territory.all_tenants.get(pk=east.pk).name == "East"
+    assert not TerritoryMember.all_tenants.filter(territory=east).exists()
