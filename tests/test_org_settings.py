@@ -167,3 +167,10 @@ def test_the_time_zone_list_offers_canonical_names_and_keeps_a_legacy_zone(org, 
     response = client.post(SETTINGS, valid_data(timezone="US/Eastern"))
     assert response.status_code == 302
     assert reload(org).timezone == "US/Eastern"
+
+
+def test_an_empty_submission_is_explained_not_ignored(org, client_for):
+    response = client_for(org.admin).post(SETTINGS, {})
+    assert response.status_code == 200
+    assert response.context["form"].errors["name"] == ["This field is required."]
+    assert_unchanged(org)

@@ -55,6 +55,11 @@ def role_required(*roles: str) -> Callable:
     return decorator
 
 
+def _posted(request: HttpRequest):
+    """The submitted data on a POST (even an empty one, so it is validated), else ``None``."""
+    return request.POST if request.method == "POST" else None
+
+
 def _switch_to(request: HttpRequest, membership: Membership) -> None:
     request.session[SESSION_KEY] = membership.pk
 
@@ -107,7 +112,7 @@ def member_edit(request: HttpRequest, pk: int) -> HttpResponse:
     member = get_object_or_404(
         Membership.objects.select_related("user", "manager__user"), tenant=tenant, pk=pk
     )
-    form = MemberForm(request.POST or None, tenant=tenant, member=member)
+    form = MemberForm(_posted(request), tenant=tenant, member=member)
     if request.method == "POST" and form.is_valid():
         try:
             services.membership_update(
@@ -128,7 +133,7 @@ def member_edit(request: HttpRequest, pk: int) -> HttpResponse:
 def invitations(request: HttpRequest) -> HttpResponse:
     """List every invitation and invite someone new."""
     tenant = request.tenant
-    form = InvitationForm(request.POST or None, tenant=tenant)
+    form = InvitationForm(_posted(request), tenant=tenant)
     if request.method == "POST" and form.is_valid():
         try:
             invitation = services.invitation_create(
@@ -207,7 +212,7 @@ def invitation_accept(request: HttpRequest, key: str) -> HttpResponse:
 def _accept_as_new_user(
     request: HttpRequest, invitation: Invitation, context: dict
 ) -> HttpResponse:
-    form = AcceptInvitationSignupForm(request.POST or None, email=invitation.email)
+    form = AcceptInvitationSignupForm(_posted(request), email=invitation.email)
     if request.method == "POST" and form.is_valid():
         try:
             membership = services.invitation_accept_new_user(
@@ -248,7 +253,7 @@ def _invitation_problem(request: HttpRequest, problem: services.InvitationInvali
 @role_required(Role.ADMIN)
 def organisation_settings(request: HttpRequest) -> HttpResponse:
     tenant = request.tenant
-    form = OrganisationSettingsForm(request.POST or None, tenant=tenant)
+    form = OrganisationSettingsForm(_posted(request), tenant=tenant)
     if request.method == "POST" and form.is_valid():
         try:
             services.tenant_update_settings(tenant=tenant, actor=request.user, **form.settings())
