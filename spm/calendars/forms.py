@@ -1,7 +1,6 @@
 """Forms for the calendar pages. They parse input; the services decide what is allowed."""
 
 from django import forms
-from django.core.exceptions import ValidationError
 
 from spm.tenancy.models import Membership
 
@@ -15,16 +14,6 @@ class DateInput(forms.DateInput):
 
     def __init__(self, **kwargs):
         super().__init__(format="%Y-%m-%d", **kwargs)
-
-
-def add_service_errors(form: forms.Form, error: ValidationError) -> None:
-    """Show a service's ``ValidationError`` on the form, each message by its field."""
-    if not hasattr(error, "error_dict"):
-        form.add_error(None, error)
-        return
-    for field, messages in error.message_dict.items():
-        # Errors about a field the form does not show (or about the whole input) go on top.
-        form.add_error(field if field in form.fields else None, messages)
 
 
 class HolidayForm(forms.Form):

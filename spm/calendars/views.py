@@ -20,11 +20,12 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods
 from django_htmx.http import push_url
 
+from spm.tenancy.forms import add_service_errors
 from spm.tenancy.models import Membership, Role
 from spm.tenancy.selectors import visible_member_ids, visible_members
 
 from . import services
-from .forms import HolidayForm, TimeOffForm, add_service_errors
+from .forms import HolidayForm, TimeOffForm
 from .models import Holiday, TimeOff
 from .selectors import holiday_dates, holiday_list, tenant_work_days_between, time_off_list
 from .services import readable_date
