@@ -194,6 +194,19 @@ def test_the_managers_calendar_page_stays_within_its_query_budget(
     assert len(response.context["time_off_rows"]) == 20
 
 
+def test_the_reps_calendar_page_stays_within_its_query_budget(
+    org, client_for, frozen_today, django_assert_max_num_queries
+):
+    for month in range(1, 13):
+        HolidayFactory(tenant=org.tenant, date=D(2026, month, 15))
+        TimeOffFactory(member=org.rep, start=D(2026, month, 2), end=D(2026, month, 4))
+        TimeOffFactory(member=org.outsider_rep, start=D(2026, month, 2), end=D(2026, month, 4))
+    client = client_for(org.rep)
+    with django_assert_max_num_queries(7):
+        response = client.get(INDEX)
+    assert len(response.context["time_off_rows"]) == 12
+
+
 # --- Holidays ---------------------------------------------------------------------------
 
 
