@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 import pytest
 from django.contrib import admin
+from django.contrib.auth import get_user_model
 from django.contrib.messages import get_messages
 from django.test import Client
 from django.utils import timezone
@@ -227,6 +228,24 @@ def test_the_platform_superuser_manages_organisations_and_users(org, superuser_c
     assert superuser_client.get("/admin/users/user/add/").status_code == 200
     user_page = superuser_client.get(f"/admin/users/user/{org.rep.user.pk}/change/")
     assert user_page.status_code == 200
+    # The person's organisations are listed, read-only.
+    assert "Acme Ltd" in user_page.content.decode()
+
+
+def test_the_platform_superuser_adds_a_user_by_email(db, superuser_client):
+    response = superuser_client.post(
+        "/admin/users/user/add/",
+        {
+            "email": "new.person@example.com",
+            "password1": "a-long-unusual-passphrase",
+            "password2": "a-long-unusual-passphrase",
+            "usable_password": "true",
+            "memberships-TOTAL_FORMS": "0",
+            "memberships-INITIAL_FORMS": "0",
+        },
+    )
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    assert get_user_model().objects.filter(email="new.person@example.com").exists()
 
 
 # --- Autocomplete and raw-id lookups ----------------------------------------------------
@@ -399,6 +418,9 @@ def test_invitations_cannot_be_added_or_edited_in_the_admin(org, client_for):
     response = client.post(f"/admin/tenancy/invitation/{invitation.pk}/change/", {"role": "admin"})
     assert response.status_code == 403
     assert Invitation.all_tenants.get(pk=invitation.pk).role == Role.REP
+    page = client.get(f"/admin/tenancy/invitation/{invitation.pk}/change/")
+    assert page.status_code == 200
+    assert invitation.key not in page.content.decode()  # The link's secret stays secret.
 
 
 # --- Memberships ------------------------------------------------------------------------

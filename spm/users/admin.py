@@ -1,9 +1,35 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 
-from spm.tenancy.admin_base import PlatformOnlyAdminMixin
+from spm.tenancy.admin_base import PlatformOnlyAdminMixin, TenantScopedInline
+from spm.tenancy.models import Membership
 
 from .models import User
+
+
+class MembershipInline(TenantScopedInline):
+    """Which organisations a person belongs to, read-only: roles and reporting lines are
+    changed in each organisation (through its services), never from the platform side."""
+
+    model = Membership
+    fk_name = "user"
+    fields = ["tenant", "role", "manager", "start_date", "end_date"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+    verbose_name_plural = "organisations"
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("tenant", "manager__user")
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
 
 
 @admin.register(User)
@@ -13,6 +39,7 @@ class UserAdmin(PlatformOnlyAdminMixin, DjangoUserAdmin):
     ordering = ["email"]
     list_display = ["email", "name", "is_active", "is_superuser", "last_login"]
     search_fields = ["email", "name"]
+    inlines = [MembershipInline]
     fieldsets = (
         (None, {"fields": ("email", "password")}),
         ("Profile", {"fields": ("name",)}),
