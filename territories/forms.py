@@ -375,11 +375,12 @@ class AssignmentRuleForm(TenantAwareModelForm):
         help_texts = {
             "territory": "Accounts this rule matches are placed here.",
             "field": "The account field the rule looks at.",
-            "operator": "“is one of” and “starts with” take a comma-separated list "
+            "operator": "“Is one of” and “starts with” take a comma-separated list "
             "(e.g. CA, OR, WA or 94, 95). “is between” takes the lower bound here and "
             "the upper bound in “Up to”; both ends are included. Text compares "
             "ignoring case.",
-            "value": "Annual potential is an amount, e.g. 250000.",
+            "value": "One value, or a comma-separated list (see Operator). For annual "
+            "potential, an amount, e.g. 250000.",
             "value_to": "Only for “is between”.",
             "priority": "Lower numbers win. When rules of two territories match an account "
             "at the same winning priority, that is a conflict: the account stays where it "
