@@ -10,7 +10,6 @@ answers 405 to every member, whatever the role and whether or not the object exi
 """
 
 import django_filters
-from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import Q, QuerySet
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import exceptions, mixins, permissions, status
@@ -30,21 +29,6 @@ from .serializers import (
     TerritoryInputSerializer,
     TerritorySerializer,
 )
-
-# Service field names → API field names, so errors point at what the caller sent.
-API_FIELD_NAMES = {"parent": "parent_id", "territory": "territory_id"}
-
-
-def api_validation_error(exc: DjangoValidationError) -> exceptions.ValidationError:
-    """A service's ``ValidationError`` as a DRF 400 with field messages."""
-    if hasattr(exc, "error_dict"):
-        return exceptions.ValidationError(
-            {
-                API_FIELD_NAMES.get(name, name): messages
-                for name, messages in exc.message_dict.items()
-            }
-        )
-    return exceptions.ValidationError({"non_field_errors": exc.messages})
 
 
 class NoDeleteMixin:
@@ -89,13 +73,13 @@ class TerritoryViewSet(
     mixins.RetrieveModelMixin,
     TenantViewSet,
 ):
+    model = Territory
     serializer_class = TerritorySerializer
+    error_field_names = {"parent": "parent_id"}
     permission_classes = [permissions.IsAuthenticated, AdminWrites]
     no_delete_reason = "Territories are never deleted; set “active” to false to retire one."
 
     def scoped_queryset(self) -> QuerySet[Territory]:
-        if getattr(self, "swagger_fake_view", False):  # Schema generation has no tenant.
-            return Territory.all_tenants.none()
         if self.membership.role == Role.REP:
             territories = selectors.territories_of_member(
                 tenant=self.tenant, member=self.membership, on=self.tenant.today()
@@ -136,15 +120,10 @@ class TerritoryViewSet(
             "description": territory.description,
             "active": territory.active,
         } if territory else {}  # fmt: skip
-        try:
-            return services.territory_save(
-                tenant=self.tenant,
-                actor=request.user,
-                territory=territory,
-                **{**current, **values},
-            )
-        except DjangoValidationError as exc:
-            raise api_validation_error(exc) from exc
+        # The base view answers the service's ValidationError with a 400 naming the fields.
+        return services.territory_save(
+            tenant=self.tenant, actor=request.user, territory=territory, **{**current, **values}
+        )
 
     def _render(self, territory: Territory) -> dict:
         # Re-read through the scoped queryset for the account count and potential.
@@ -220,14 +199,14 @@ class AccountViewSet(
     mixins.RetrieveModelMixin,
     TenantViewSet,
 ):
+    model = Account
     serializer_class = AccountSerializer
+    error_field_names = {"territory": "territory_id"}
     permission_classes = [permissions.IsAuthenticated, AdminWrites]
     filterset_class = AccountFilter
     no_delete_reason = "Accounts are never deleted; they keep their assignment history."
 
     def scoped_queryset(self) -> QuerySet[Account]:
-        if getattr(self, "swagger_fake_view", False):  # Schema generation has no tenant.
-            return Account.all_tenants.none()
         return selectors.accounts_visible_to(
             tenant=self.tenant, viewer=self.membership, on=self.tenant.today()
         ).order_by("name", "pk")
@@ -259,16 +238,13 @@ class AccountViewSet(
             "annual_potential": account.annual_potential,
             "territory": account.territory,
         } if account else {}  # fmt: skip
-        try:
-            return services.account_save(
-                tenant=self.tenant,
-                actor=request.user,
-                account=account,
-                source=AccountAssignment.Source.API,
-                **{**current, **data.validated_data},
-            )
-        except DjangoValidationError as exc:
-            raise api_validation_error(exc) from exc
+        return services.account_save(
+            tenant=self.tenant,
+            actor=request.user,
+            account=account,
+            source=AccountAssignment.Source.API,
+            **{**current, **data.validated_data},
+        )
 
     @extend_schema(
         summary="Move accounts into a territory (admins)",
@@ -299,17 +275,14 @@ class AccountViewSet(
             raise exceptions.ValidationError(
                 {"account_ids": [f"No such account: {shown}{more}. Nothing was moved."]}
             )
-        try:
-            result = services.accounts_assign(
-                tenant=self.tenant,
-                actor=request.user,
-                account_ids=account_ids,
-                territory=values["territory"],
-                effective_date=values.get("effective_date") or self.tenant.today(),
-                source=AccountAssignment.Source.API,
-            )
-        except DjangoValidationError as exc:
-            raise api_validation_error(exc) from exc
+        result = services.accounts_assign(
+            tenant=self.tenant,
+            actor=request.user,
+            account_ids=account_ids,
+            territory=values["territory"],
+            effective_date=values.get("effective_date") or self.tenant.today(),
+            source=AccountAssignment.Source.API,
+        )
         return Response(AssignResultSerializer(result).data)
 
 

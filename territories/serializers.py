@@ -19,10 +19,7 @@ MAX_ASSIGN_IDS = 50_000
 
 
 def territory_id_field(**kwargs) -> ScopedPrimaryKeyRelatedField:
-    # ``pk_field`` gives the schema its integer type (the serializers have no model).
-    return ScopedPrimaryKeyRelatedField(
-        model=Territory, pk_field=serializers.IntegerField(), allow_null=True, **kwargs
-    )
+    return ScopedPrimaryKeyRelatedField(model=Territory, allow_null=True, **kwargs)
 
 
 # --- Territories ----------------------------------------------------------------
