@@ -1,10 +1,13 @@
 """Meta-tests: the tenancy rules hold for every model, admin class and API view, including
 the ones added after these tests were written."""
 
+from io import StringIO
+
 import pytest
 from django.apps import apps
 from django.contrib import admin
 from django.contrib.auth import get_user_model
+from django.core.management import call_command
 from django.db.models import F, UniqueConstraint
 from django.db.models.functions import Lower
 from django.urls import URLPattern, URLResolver, get_resolver
@@ -12,6 +15,7 @@ from django_scopes import ScopeError
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
 from spm.api.base import TenantAPIMixin
+from spm.api.urls import router as api_router
 from spm.tenancy.admin_base import PlatformOnlyAdminMixin, TenantScopedAdmin, TenantScopedInline
 from spm.tenancy.models import Tenant, TenantOwnedModel
 
@@ -193,3 +197,42 @@ def test_every_api_view_activates_the_callers_tenant(route, callback):
     cls = view_class(callback)
     assert cls is not None, f"{route} is not a class-based API view"
     assert issubclass(cls, TenantAPIMixin), f"{route}: {cls.__name__} must derive from it"
+
+
+# --- Every API resource, as another organisation -----------------------------------------
+
+
+def test_no_api_resource_reaches_another_organisations_objects(org, api_for):
+    """Walks every router resource as acme's admin against a fully seeded second
+    organisation: its objects are never listed, and reading, changing or deleting one
+    is a 404 (or 405 where the resource has no such method), exactly like a missing id."""
+    call_command(
+        "seed_demo", "--tenant", "globex", "--password", "demo-password-1", stdout=StringIO()
+    )
+    globex = Tenant.objects.get(slug="globex")
+    api = api_for(org.admin)
+    problems = []
+    for prefix, viewset, _ in api_router.registry:
+        model = getattr(viewset, "model", None)
+        if model is None:
+            problems.append(f"{prefix}: declare the viewset's model")
+            continue
+        foreign_ids = set(model.all_tenants.filter(tenant=globex).values_list("pk", flat=True))
+        if not foreign_ids:
+            problems.append(f"{prefix}: seed_demo creates no {model.__name__}, so this is untested")
+            continue
+        listing = api.get(f"/api/v1/{prefix}/")
+        if listing.status_code == 200:
+            listed = {row.get("id") for row in listing.json()["results"]}
+            if listed & foreign_ids:
+                problems.append(f"{prefix}: lists another organisation's ids")
+        foreign_url = f"/api/v1/{prefix}/{min(foreign_ids)}/"
+        missing_url = f"/api/v1/{prefix}/987654321/"
+        for method in ("get", "patch", "put", "delete"):
+            foreign = getattr(api, method)(foreign_url, {}, format="json").status_code
+            missing = getattr(api, method)(missing_url, {}, format="json").status_code
+            if foreign != missing or foreign not in (404, 405):
+                problems.append(f"{method.upper()} {prefix}: {foreign} (a missing id: {missing})")
+        if model.all_tenants.filter(pk=min(foreign_ids)).count() != 1:
+            problems.append(f"{prefix}: another organisation's object was deleted")
+    assert problems == []
