@@ -232,6 +232,10 @@ class TerritoryAdmin(ServiceErrorsAsMessages, FormWithRequestMixin, TenantScoped
     def get_ordering(self, request):
         # Tree order: an expression, since ``get_queryset`` orders before it annotates.
         tree = self._tree(request)
+        if not tree:
+            # A Case with no branch compiles to a bare constant, which PostgreSQL reads
+            # as a column position ("ORDER BY 0").
+            return ["name"]
         position = Case(
             *[When(pk=pk, then=Value(position)) for pk, (position, _) in tree.items()],
             default=Value(len(tree)),

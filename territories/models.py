@@ -147,7 +147,8 @@ class AssignmentRule(TenantOwnedModel):
     territory = models.ForeignKey(Territory, on_delete=models.CASCADE, related_name="rules")
     field = models.CharField(max_length=20, choices=RuleField.choices)
     operator = models.CharField(max_length=12, choices=RuleOperator.choices)
-    value = models.CharField(max_length=500)
+    # Long lists (hundreds of postal-code prefixes) are normal, hence text.
+    value = models.TextField()
     value_to = models.CharField(max_length=100, blank=True)
     priority = models.PositiveIntegerField(default=100, help_text="Lower numbers win.")
     active = models.BooleanField(default=True)
