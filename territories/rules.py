@@ -120,8 +120,16 @@ def rule_mask(accounts: pd.DataFrame, rule: RuleSpec) -> np.ndarray:
     if op == RuleOperator.IN:
         return column.isin([_normalise(v) for v in split_values(rule.value)]).to_numpy()
     if op == RuleOperator.STARTS_WITH:
-        prefixes = tuple(_normalise(v) for v in split_values(rule.value))
-        return column.str.startswith(prefixes).to_numpy(dtype=bool)
+        # One vectorised set lookup per prefix length, instead of testing every
+        # prefix against every account: rules with hundreds of postal-code prefixes
+        # are common.
+        by_length: dict[int, set[str]] = {}
+        for prefix in (_normalise(v) for v in split_values(rule.value)):
+            by_length.setdefault(len(prefix), set()).add(prefix)
+        mask = np.zeros(len(column), dtype=bool)
+        for length, prefixes in by_length.items():
+            mask |= column.str.slice(0, length).isin(prefixes).to_numpy(dtype=bool)
+        return mask
     if op == RuleOperator.GTE:
         return (column >= _normalise(rule.value)).to_numpy()
     if op == RuleOperator.LTE:

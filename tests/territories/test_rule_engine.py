@@ -64,6 +64,8 @@ def targets(plan):
         (rule("country", "equals", " us "), {1, 2}),
         (rule("region", "in", "CA, wa"), {1, 3}),
         (rule("postal_code", "starts_with", "94,98"), {1, 3}),
+        (rule("postal_code", "starts_with", "941, 1000, 9810"), {1, 2, 3}),
+        (rule("postal_code", "starts_with", "9410500"), set()),
         (rule("postal_code", "between", "10000", "19999"), {2}),
         (rule("annual_potential", "gte", "250000"), {2, 3}),
         (rule("annual_potential", "lte", "250000"), {1, 2}),
