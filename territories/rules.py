@@ -86,6 +86,7 @@ def rule_errors(rule: RuleSpec) -> dict[str, str]:
                 errors["value_to"] = "The upper bound must not be below the lower bound."
     elif (
         rule.operator == RuleOperator.BETWEEN
+        and rule.value_to.strip()
         and rule.value.strip().casefold() > rule.value_to.strip().casefold()
     ):
         errors["value_to"] = "The upper bound must not be below the lower bound."

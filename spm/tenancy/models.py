@@ -159,7 +159,7 @@ class Membership(TenantOwnedModel):
         indexes = [models.Index(fields=["tenant", "manager"])]
 
     def __str__(self) -> str:
-        return f"{self.user} ({self.get_role_display()}, {self.tenant_id})"
+        return f"{self.name} ({self.get_role_display()})"
 
     @property
     def name(self) -> str:

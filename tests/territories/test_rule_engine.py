@@ -163,6 +163,11 @@ def test_invalid_rules_are_explained_by_field(spec, field):
     assert field in engine.rule_errors(spec)
 
 
+def test_a_between_rule_without_upper_bound_asks_for_one():
+    errors = engine.rule_errors(rule("postal_code", "between", "20000"))
+    assert errors["value_to"] == "“Between” needs an upper bound too."
+
+
 @pytest.fixture
 def placed(org):
     west = TerritoryFactory(tenant=org.tenant, name="West")
