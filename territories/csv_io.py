@@ -20,7 +20,8 @@ from spm.tenancy.models import Tenant
 from spm.tenancy.services import audit
 
 from .models import Account, AccountAssignment, Territory
-from .services import HISTORY_BATCH, UPDATE_CHUNK, _apply_moves, _notify_moves
+from .services import HISTORY_BATCH, UPDATE_CHUNK
+from .services.accounts import _apply_moves, _notify_moves
 
 COLUMNS = [
     "external_id", "name", "industry", "country", "region", "postal_code",

@@ -1,0 +1,123 @@
+"""Saving assignment rules and applying them in bulk."""
+
+import datetime as dt
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+
+from spm.tenancy.models import Tenant
+from spm.tenancy.services import audit
+
+from .. import rules as engine
+from ..models import (
+    AccountAssignment,
+    AssignmentRule,
+    Territory,
+)
+from ..selectors import account_rows, rule_specs
+from ._common import _check_tenant
+from .accounts import _apply_moves, _notify_moves
+
+
+def assignment_rule_save(
+    *,
+    tenant: Tenant,
+    actor,
+    rule: AssignmentRule | None = None,
+    territory: Territory,
+    field: str,
+    operator: str,
+    value: str,
+    value_to: str = "",
+    priority: int = 100,
+    active: bool = True,
+) -> AssignmentRule:
+    _check_tenant(tenant, rule, territory)
+    spec = engine.RuleSpec(
+        territory_id=territory.pk,
+        field=field,
+        operator=operator,
+        value=value,
+        value_to=value_to,
+        priority=priority,
+    )
+    errors = engine.rule_errors(spec)
+    if errors:
+        raise ValidationError(errors)
+    creating = rule is None
+    rule = rule or AssignmentRule(tenant=tenant)
+    rule.territory, rule.field, rule.operator = territory, field, operator
+    rule.value, rule.value_to, rule.priority, rule.active = (
+        value.strip(),
+        value_to.strip(),
+        priority,
+        active,
+    )
+    rule.full_clean(exclude=["tenant"])
+    with transaction.atomic():
+        rule.save()
+        audit(
+            tenant=tenant,
+            actor=actor,
+            action="assignment_rule.created" if creating else "assignment_rule.changed",
+            obj=rule,
+            data={"rule": str(rule)},
+        )
+    return rule
+
+
+def assignment_rules_preview(
+    *, tenant: Tenant, only_unassigned: bool = False, account_ids=None
+) -> engine.Plan:
+    """What applying the rules would do now. Reads only; changes nothing.
+
+    ``account_ids`` (ids or a queryset of ids) limits the plan to those accounts.
+    """
+    rows = account_rows(tenant=tenant, only_unassigned=only_unassigned, account_ids=account_ids)
+    frame = engine.accounts_frame(list(rows))
+    return engine.evaluate(frame, rule_specs(tenant=tenant))
+
+
+@transaction.atomic
+def assignment_rules_apply(
+    *,
+    tenant: Tenant,
+    actor,
+    only_unassigned: bool = False,
+    effective_date: dt.date | None = None,
+    account_ids=None,
+) -> engine.Plan:
+    """Apply the rules to all accounts (or only unassigned ones, or ``account_ids``) in bulk.
+
+    Conflicting accounts stay where they are and are listed in the returned plan.
+    Costs a constant number of queries plus one UPDATE per target territory and chunk.
+    """
+    effective_date = effective_date or tenant.today()
+    plan = assignment_rules_preview(
+        tenant=tenant, only_unassigned=only_unassigned, account_ids=account_ids
+    )
+    if plan.moves:
+        if effective_date > tenant.today():
+            raise ValidationError({"effective_date": "Rules apply from today or an earlier date."})
+        _apply_moves(
+            tenant=tenant,
+            actor=actor,
+            moves=plan.moves,
+            effective_date=effective_date,
+            source=AccountAssignment.Source.RULES,
+        )
+        _notify_moves(
+            tenant=tenant, moves=plan.moves, effective_date=effective_date, scheduled=False
+        )
+    audit(
+        tenant=tenant,
+        actor=actor,
+        action="assignment_rules.applied",
+        obj=tenant,
+        data={
+            "moved": len(plan.moves),
+            "conflicts": len(plan.conflicts),
+            "only_unassigned": only_unassigned,
+        },
+    )
+    return plan
