@@ -97,8 +97,14 @@ def _normalise(text: str) -> str:
     return text.strip().casefold()
 
 
-def rule_mask(accounts: pd.DataFrame, rule: RuleSpec) -> np.ndarray:
-    """Boolean array: which accounts (rows of ``accounts``) the rule matches."""
+def rule_mask(
+    accounts: pd.DataFrame, rule: RuleSpec, prefixes_cache: dict | None = None
+) -> np.ndarray:
+    """Boolean array: which accounts (rows of ``accounts``) the rule matches.
+
+    ``prefixes_cache`` keeps each column's prefixes of a given length across rules, so
+    that slicing 50,000 strings happens once per (field, length), not once per rule.
+    """
     op = rule.operator
     if rule.field == RuleField.ANNUAL_POTENTIAL:
         column = accounts["potential_cents"].to_numpy()
@@ -128,8 +134,12 @@ def rule_mask(accounts: pd.DataFrame, rule: RuleSpec) -> np.ndarray:
         for prefix in (_normalise(v) for v in split_values(rule.value)):
             by_length.setdefault(len(prefix), set()).add(prefix)
         mask = np.zeros(len(column), dtype=bool)
+        cache = {} if prefixes_cache is None else prefixes_cache
         for length, prefixes in by_length.items():
-            mask |= column.str.slice(0, length).isin(prefixes).to_numpy(dtype=bool)
+            key = (rule.field, length)
+            if key not in cache:
+                cache[key] = column.str.slice(0, length)
+            mask |= cache[key].isin(prefixes).to_numpy(dtype=bool)
         return mask
     if op == RuleOperator.GTE:
         return (column >= _normalise(rule.value)).to_numpy()
@@ -163,7 +173,8 @@ def evaluate(accounts: pd.DataFrame, rules: Sequence[RuleSpec]) -> Plan:
     if accounts.empty or not rules:
         return plan
 
-    matches = np.column_stack([rule_mask(accounts, rule) for rule in rules])
+    cache: dict = {}
+    matches = np.column_stack([rule_mask(accounts, rule, cache) for rule in rules])
     priorities = np.array([rule.priority for rule in rules], dtype=np.int64)
     territories = np.array([rule.territory_id for rule in rules], dtype=np.int64)
     never = np.iinfo(np.int64).max
