@@ -425,7 +425,7 @@ def test_a_save_the_service_refuses_rolls_back_and_says_why(client_for, org, tre
     def refuse(**kwargs):
         raise ValidationError({"name": "A territory with this name already exists."})
 
-    monkeypatch.setattr("territories.admin.territory_save", refuse)
+    monkeypatch.setattr("territories.admin.territory.territory_save", refuse)
     east = tree["east"]
     row = {"member": org.outsider_rep.pk, "role": "owner", "start_date": "2026-02-01"}
     response = client_for(org.admin).post(
