@@ -50,32 +50,25 @@ def _notify_moves(
     if not affected:
         return
     when = f"{effective_date:%A %d %B %Y}"
-    verb_in = "will move" if scheduled else "moved"
+    verb = "will move" if scheduled else "moved"
+    url = reverse("territories:mine")
     messages = []
     for link in active_territory_members(tenant=tenant, on=effective_date, territory_ids=affected):
-        name = link.territory.name
-        if gained.get(link.territory_id):
-            count = gained[link.territory_id]
+        for counts, kind, direction in (
+            (gained, "accounts.moved_in", "into"),
+            (lost, "accounts.moved_out", "out of"),
+        ):
+            count = counts.get(link.territory_id)
+            if not count:
+                continue
+            what = f"{count} account{'s' if count != 1 else ''} {verb} {direction} {link.territory.name}"
             messages.append(
                 Message(
                     recipient=link.member,
-                    kind="accounts.moved_in",
-                    title=f"{count} account{'s' if count != 1 else ''} {verb_in} into {name}",
-                    body=f"Effective {when}, {count} account{'s' if count != 1 else ''} "
-                    f"{verb_in} into {name}.",
-                    url=reverse("territories:mine"),
-                )
-            )
-        if lost.get(link.territory_id):
-            count = lost[link.territory_id]
-            messages.append(
-                Message(
-                    recipient=link.member,
-                    kind="accounts.moved_out",
-                    title=f"{count} account{'s' if count != 1 else ''} {verb_in} out of {name}",
-                    body=f"Effective {when}, {count} account{'s' if count != 1 else ''} "
-                    f"{verb_in} out of {name}.",
-                    url=reverse("territories:mine"),
+                    kind=kind,
+                    title=what,
+                    body=f"Effective {when}, {what}.",
+                    url=url,
                 )
             )
     notify(tenant=tenant, messages=messages)
