@@ -194,3 +194,11 @@ def territory_balance(*, tenant: Tenant, on: dt.date) -> tuple[list[BalanceRow],
             )
         )
     return rows, mean
+
+
+def territories_defined(*, tenant: Tenant) -> bool:
+    """Whether the organisation has a territory and an account (the admin's setup step)."""
+    return (
+        Territory.objects.filter(tenant=tenant).exists()
+        and Account.objects.filter(tenant=tenant).exists()
+    )

@@ -84,8 +84,8 @@ INSTALLED_APPS = [
     "spm.demo",
     # Domain apps, in their dependency order.
     "territories",
-    "activities",
     "quotas",
+    "activities",
     "accountability",
 ]
 

@@ -6,10 +6,10 @@ import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from django.apps import apps
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
+from spm import plugins
 from spm.calendars.models import Holiday, TimeOff
 from spm.tenancy.models import AuditEvent, Invitation, Membership, Role, Tenant
 from spm.tenancy.selectors import report_ids
@@ -75,18 +75,6 @@ class ChecklistStep:
     done: bool
 
 
-def _model_has_rows(*, tenant: Tenant, app_label: str, model_name: str) -> bool:
-    """Whether a domain app's model has rows for ``tenant``; False if the app is absent.
-
-    Looked up by name so that the core does not import domain apps (they depend on it).
-    """
-    try:
-        model = apps.get_model(app_label, model_name)
-    except LookupError:
-        return False
-    return model.objects.filter(tenant=tenant).exists()
-
-
 def getting_started(*, tenant: Tenant) -> list[ChecklistStep]:
     """The first things an admin sets up, each marked done from the organisation's data."""
     settings_done = AuditEvent.objects.filter(
@@ -97,10 +85,7 @@ def getting_started(*, tenant: Tenant) -> list[ChecklistStep]:
         or Membership.objects.filter(tenant=tenant).exclude(role=Role.ADMIN).exists()
     )
     holidays_done = Holiday.objects.filter(tenant=tenant).exists()
-    territories_done = _model_has_rows(
-        tenant=tenant, app_label="territories", model_name="Territory"
-    ) and _model_has_rows(tenant=tenant, app_label="territories", model_name="Account")
-    return [
+    core_steps = [
         ChecklistStep(
             title="Set your time zone and work week",
             description="Dates, work days and daily targets follow your organisation's calendar.",
@@ -122,14 +107,18 @@ def getting_started(*, tenant: Tenant) -> list[ChecklistStep]:
             action="Open calendar",
             done=holidays_done,
         ),
-        ChecklistStep(
-            title="Define territories and accounts",
-            description="Every account belongs to one territory; reps sell in theirs.",
-            url_name="admin:index",
-            action="Open admin site",
-            done=territories_done,
-        ),
     ]
+    app_steps = [
+        ChecklistStep(
+            title=step.title,
+            description=step.description,
+            url_name=step.url_name,
+            action=step.action,
+            done=step.is_done(tenant=tenant),
+        )
+        for step in plugins.setup_steps
+    ]
+    return core_steps + app_steps
 
 
 # --- Audit trail --------------------------------------------------------------
@@ -419,3 +408,30 @@ def rep_dashboard(*, tenant: Tenant, viewer: Membership) -> RepDashboard:
         time_off=time_off[:5],
         holidays=holidays[:5],
     )
+
+
+# --- The apps' cards ------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class LoadedCard:
+    """A dashboard card of a domain app with what it shows (``data``)."""
+
+    key: str
+    template: str
+    column: str
+    data: object
+
+
+def plugin_cards(*, tenant: Tenant, viewer: Membership) -> list[LoadedCard]:
+    """The cards the apps add to the viewer's dashboard (``spm.plugins.dashboard_cards``)."""
+    return [
+        LoadedCard(
+            key=card.key,
+            template=card.template,
+            column=card.column,
+            data=card.load(tenant=tenant, viewer=viewer),
+        )
+        for card in plugins.dashboard_cards
+        if viewer.role in card.roles
+    ]

@@ -15,9 +15,12 @@ DASHBOARDS = {
 
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
-    """The landing page for the active membership's role."""
+    """The landing page for the active membership's role, with the apps' cards."""
     membership = request.membership
     if membership is None:
         return render(request, "web/no_organisation.html")
     dashboard = DASHBOARDS[membership.role](tenant=request.tenant, viewer=membership)
-    return render(request, f"web/home_{membership.role}.html", {"dashboard": dashboard})
+    cards = selectors.plugin_cards(tenant=request.tenant, viewer=membership)
+    return render(
+        request, f"web/home_{membership.role}.html", {"dashboard": dashboard, "cards": cards}
+    )

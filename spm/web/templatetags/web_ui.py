@@ -5,6 +5,8 @@ from django.templatetags.static import static
 from django.urls import NoReverseMatch, reverse
 from django.utils.html import format_html
 
+from spm import plugins
+
 register = template.Library()
 
 
@@ -44,6 +46,19 @@ def nav_item(context, url_name: str, label: str, icon_name: str, external: bool 
         "active": is_active_path(path, href),
         "external": external,
     }
+
+
+@register.simple_tag(takes_context=True)
+def plugin_nav_entries(context, section: str) -> list[plugins.NavEntry]:
+    """The apps' sidebar links of ``section`` that the active membership's role may see."""
+    membership = context.get("membership")
+    if membership is None:
+        return []
+    return [
+        entry
+        for entry in plugins.nav_entries
+        if entry.section == section and membership.role in entry.roles
+    ]
 
 
 @register.filter
