@@ -13,6 +13,9 @@ from spm.tenancy.tasks_base import enqueue_on_commit
 
 from .models import Notification
 
+# The task that emails stored notifications (``tasks.email_notifications``), by name.
+EMAIL_TASK = "spm.notifications.tasks.email_notifications"
+
 
 @dataclass(frozen=True)
 class Message:
@@ -48,10 +51,8 @@ def notify(
         return []
     created = Notification.all_tenants.bulk_create(rows)
     if email:
-        from .tasks import email_notifications
-
         ids = [row.pk for row in created]  # PostgreSQL and SQLite return ids.
-        enqueue_on_commit(email_notifications, tenant, ids)
+        enqueue_on_commit(EMAIL_TASK, tenant, ids)
     return created
 
 

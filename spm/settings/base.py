@@ -8,7 +8,6 @@ start-up rather than a confusing error later.
 from pathlib import Path
 
 import environ
-from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
@@ -245,17 +244,9 @@ CELERY_TASK_SOFT_TIME_LIMIT = 300
 CELERY_TASK_TIME_LIMIT = 360
 CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
-CELERY_BEAT_SCHEDULE = {
-    "expire-invitations": {
-        "task": "spm.tenancy.tasks.expire_invitations",
-        "schedule": crontab(minute=5),
-    },
-    # Hourly, because each organisation's day starts at its own midnight; idempotent.
-    "apply-scheduled-account-moves": {
-        "task": "territories.tasks.apply_scheduled_assignments",
-        "schedule": crontab(minute=15),
-    },
-}
+# Periodic jobs are declared beside their tasks (``every_tenant`` in
+# ``spm/tenancy/tasks_base.py``), which adds them to the beat schedule.
+CELERY_BEAT_SCHEDULE: dict = {}
 
 # --- Security ----------------------------------------------------------------
 SESSION_COOKIE_HTTPONLY = True

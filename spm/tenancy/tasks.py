@@ -1,21 +1,21 @@
 """Background jobs of the tenancy core."""
 
-from celery import shared_task
+from celery.schedules import crontab
 
 from .models import Tenant
 from .services import invitations_expire
-from .tasks_base import tenant_task
+from .tasks_base import every_tenant, tenant_task
 
 
+@every_tenant(
+    name="spm.tenancy.tasks.expire_invitations",
+    entry="expire-invitations",
+    schedule=crontab(minute=5),
+)
 @tenant_task()
 def expire_tenant_invitations(tenant: Tenant) -> int:
     return invitations_expire(tenant=tenant)
 
 
-@shared_task(name="spm.tenancy.tasks.expire_invitations")
-def expire_invitations() -> int:
-    """Beat job: fan out one scoped task per active organisation."""
-    tenant_ids = list(Tenant.objects.filter(is_active=True).values_list("pk", flat=True))
-    for tenant_id in tenant_ids:
-        expire_tenant_invitations.delay(tenant_id)
-    return len(tenant_ids)
+# The beat job: one ``expire_tenant_invitations`` per active organisation.
+expire_invitations = expire_tenant_invitations.fan_out

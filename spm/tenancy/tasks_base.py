@@ -4,7 +4,8 @@ Tasks take ``tenant_id`` (never a tenant object, never a tenant taken from a
 request): ``tenant_task`` loads the tenant, enters its scope and timezone, and
 passes it to the body as the first argument. ``enqueue_on_commit`` schedules a
 task only once the current transaction has committed, so a worker never reads
-rows that do not exist yet.
+rows that do not exist yet. ``every_tenant`` declares a periodic (beat) job that fans
+out one scoped task per active organisation.
 """
 
 import functools
@@ -35,8 +36,61 @@ def tenant_task(**task_options: Any) -> Callable:
     return decorator
 
 
+@functools.cache
+def registered_task(name: str) -> Any:
+    """The task registered under ``name``, importing every app's ``tasks.py`` first.
+
+    Services enqueue their tasks by name: a service module importing its own ``tasks``
+    module (which imports the service) would make an import cycle.
+    """
+    from spm.celery import app
+
+    app.loader.import_default_modules()  # What a worker does at start: autodiscovery.
+    return app.tasks[name]
+
+
 def enqueue_on_commit(task: Any, tenant: Tenant, *args: Any, **kwargs: Any) -> None:
-    transaction.on_commit(lambda: task.delay(tenant.pk, *args, **kwargs))
+    """Run ``task`` (a task or its registered name) for ``tenant`` once the transaction
+    commits, so that the worker finds the rows this transaction wrote."""
+
+    def send() -> None:
+        job = registered_task(task) if isinstance(task, str) else task
+        job.delay(tenant.pk, *args, **kwargs)
+
+    transaction.on_commit(send)
+
+
+def fan_out_to_tenants(task: Any) -> int:
+    """Send ``task`` once per active organisation; returns how many were sent."""
+    # Organisations are not tenant-owned rows: listing them needs no scope.
+    tenant_ids = list(Tenant.objects.filter(is_active=True).values_list("pk", flat=True))
+    for tenant_id in tenant_ids:
+        task.delay(tenant_id)
+    return len(tenant_ids)
+
+
+def every_tenant(*, name: str, entry: str, schedule: Any) -> Callable:
+    """Declare a periodic job: decorate a ``tenant_task``; beat runs the job ``name``
+    on ``schedule`` (e.g. a ``crontab``), which sends that task once per active
+    organisation. ``entry`` names the job in the beat schedule. Returns the task::
+
+        @every_tenant(name="app.tasks.nightly", entry="nightly", schedule=crontab(hour=1))
+        @tenant_task()
+        def nightly_for_tenant(tenant): ...
+    """
+
+    def decorator(per_tenant_task: Any) -> Any:
+        @shared_task(name=name)
+        def fan_out() -> int:
+            return fan_out_to_tenants(per_tenant_task)
+
+        from spm.celery import app
+
+        app.add_periodic_task(schedule, fan_out.s(), name=entry)
+        per_tenant_task.fan_out = fan_out
+        return per_tenant_task
+
+    return decorator
 
 
 def run_in_tenant(tenant: Tenant, func: Callable, *args: Any, **kwargs: Any) -> Any:
