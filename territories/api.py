@@ -10,7 +10,7 @@ answers 405 to every member, whatever the role and whether or not the object exi
 """
 
 import django_filters
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import exceptions, mixins, permissions, status
 from rest_framework.decorators import action
@@ -144,7 +144,8 @@ class AccountFilter(django_filters.FilterSet):
     )
     search = django_filters.CharFilter(
         method="filter_search",
-        help_text="Part of the name or external ID, or the start of the postal code.",
+        help_text="Part of the name, external ID or industry, or the start of the postal code "
+        "(the same search as the accounts page).",
     )
     industry = django_filters.CharFilter(field_name="industry", lookup_expr="iexact")
     country = django_filters.CharFilter(field_name="country", lookup_expr="iexact")
@@ -159,14 +160,7 @@ class AccountFilter(django_filters.FilterSet):
         return queryset.filter(territory__isnull=value)
 
     def filter_search(self, queryset, name, value):
-        value = value.strip()
-        if not value:
-            return queryset
-        return queryset.filter(
-            Q(name__icontains=value)
-            | Q(external_id__icontains=value)
-            | Q(postal_code__istartswith=value)
-        )
+        return selectors.account_search(queryset, value)
 
 
 @extend_schema_view(

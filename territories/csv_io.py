@@ -13,15 +13,10 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
-from django.db import transaction
-from django.utils import timezone
-
 from spm.tenancy.models import Tenant
-from spm.tenancy.services import audit
 
+from . import services
 from .models import Account, AccountAssignment, Territory
-from .services import HISTORY_BATCH, UPDATE_CHUNK
-from .services.accounts import _apply_moves, _notify_moves
 
 COLUMNS = [
     "external_id", "name", "industry", "country", "region", "postal_code",
@@ -107,9 +102,12 @@ def accounts_import(*, tenant: Tenant, actor, data: bytes) -> ImportResult:
     if errors:
         raise ImportRejected(errors)
 
+    # Names are unique regardless of case (a database constraint), so this is unambiguous.
     territories = {
-        name.casefold(): pk
-        for pk, name in Territory.objects.filter(tenant=tenant).values_list("pk", "name")
+        name.casefold(): (pk, active)
+        for pk, name, active in Territory.objects.filter(tenant=tenant).values_list(
+            "pk", "name", "active"
+        )
     }
     seen: dict[str, int] = {}
     clean: list[tuple[int, dict]] = []
@@ -155,11 +153,21 @@ def accounts_import(*, tenant: Tenant, actor, data: bytes) -> ImportResult:
         territory_name = row.get("territory", "")
         values["territory_id"] = None
         if territory_name:
-            values["territory_id"] = territories.get(territory_name.casefold())
-            if values["territory_id"] is None:
+            territory_id, active = territories.get(territory_name.casefold(), (None, False))
+            if territory_id is None:
                 errors.append(
                     RowError(line, "territory", f"No territory named “{territory_name}”.")
                 )
+            elif not active:
+                errors.append(
+                    RowError(
+                        line,
+                        "territory",
+                        f"“{territory_name}” is inactive; activate it first or choose another.",
+                    )
+                )
+            else:
+                values["territory_id"] = territory_id
         if values["external_id"]:
             if values["external_id"] in seen:
                 errors.append(
@@ -172,100 +180,32 @@ def accounts_import(*, tenant: Tenant, actor, data: bytes) -> ImportResult:
         clean.append((line, values))
     if errors:
         raise ImportRejected(errors)
-    return _write(tenant=tenant, actor=actor, clean=clean)
-
-
-@transaction.atomic
-def _write(*, tenant: Tenant, actor, clean: list[tuple[int, dict]]) -> ImportResult:
-    result = ImportResult()
-    external_ids = [values["external_id"] for _, values in clean]
-    existing: dict[str, Account] = {}
-    for start in range(0, len(external_ids), UPDATE_CHUNK):
-        for account in Account.objects.filter(
-            tenant=tenant, external_id__in=external_ids[start : start + UPDATE_CHUNK]
-        ):
-            existing[account.external_id] = account
-
-    fields = ["name", "industry", "country", "region", "postal_code"]
-    to_create: list[Account] = []
-    to_update: list[Account] = []
-    moves: list[tuple[int, int | None, int | None]] = []
-    new_placements: list[tuple[Account, int]] = []
-    for _, values in clean:
-        account = existing.get(values["external_id"])
-        if account is None:
-            account = Account(
-                tenant=tenant,
-                external_id=values["external_id"],
-                territory_id=values["territory_id"],
-            )
-            for name in fields:
-                setattr(account, name, values[name])
-            if values["has_potential"]:
-                account.annual_potential = values["annual_potential"]
-            to_create.append(account)
-            if values["territory_id"]:
-                new_placements.append((account, values["territory_id"]))
-            continue
-        changed = False
-        for name in fields:
-            if getattr(account, name) != values[name]:
-                setattr(account, name, values[name])
-                changed = True
-        if values["has_potential"] and account.annual_potential != values["annual_potential"]:
-            account.annual_potential = values["annual_potential"]
-            changed = True
-        if values["territory_id"] and values["territory_id"] != account.territory_id:
-            moves.append((account.pk, account.territory_id, values["territory_id"]))
-        if changed:
-            to_update.append(account)
-        elif not (values["territory_id"] and values["territory_id"] != account.territory_id):
-            result.unchanged += 1
-
-    now = timezone.now()
-    Account.all_tenants.bulk_create(to_create, batch_size=HISTORY_BATCH)
-    for account in to_update:
-        account.updated_at = now
-    Account.all_tenants.bulk_update(
-        to_update, [*fields, "annual_potential", "updated_at"], batch_size=HISTORY_BATCH
-    )
-    today = tenant.today()
-    if new_placements:
-        AccountAssignment.all_tenants.bulk_create(
-            [
-                AccountAssignment(
-                    tenant=tenant,
-                    account=account,
-                    from_territory=None,
-                    to_territory_id=target,
-                    effective_date=today,
-                    source=AccountAssignment.Source.IMPORT,
-                    changed_by=actor if getattr(actor, "is_authenticated", False) else None,
-                    applied_at=now,
-                )
-                for account, target in new_placements
-            ],
-            batch_size=HISTORY_BATCH,
-        )
-    if moves:
-        _apply_moves(
-            tenant=tenant,
-            actor=actor,
-            moves=moves,
-            effective_date=today,
-            source=AccountAssignment.Source.IMPORT,
-        )
-    all_moves = moves + [(account.pk, None, target) for account, target in new_placements]
-    _notify_moves(tenant=tenant, moves=all_moves, effective_date=today, scheduled=False)
-    result.created, result.updated, result.moved = len(to_create), len(to_update), len(all_moves)
-    audit(
+    written = services.accounts_upsert(
         tenant=tenant,
         actor=actor,
-        action="accounts.imported",
-        obj=tenant,
-        data={"created": result.created, "updated": result.updated, "moved": result.moved},
+        rows=[
+            services.AccountRow(
+                external_id=values["external_id"],
+                name=values["name"],
+                industry=values["industry"],
+                country=values["country"],
+                region=values["region"],
+                postal_code=values["postal_code"],
+                annual_potential=values.get("annual_potential")
+                if values["has_potential"]
+                else None,
+                territory_id=values["territory_id"],
+            )
+            for _, values in clean
+        ],
+        source=AccountAssignment.Source.IMPORT,
     )
-    return result
+    return ImportResult(
+        created=written.created,
+        updated=written.updated,
+        unchanged=written.unchanged,
+        moved=written.moved,
+    )
 
 
 def accounts_export(accounts: Iterable[Account]) -> Iterator[str]:

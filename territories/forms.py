@@ -11,13 +11,14 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.forms.models import BaseInlineFormSet
 
+from spm.tenancy.admin_base import TenantScopedModelForm, add_service_errors
 from spm.tenancy.models import Tenant
 
 from . import rules as engine
 from .csv_io import MAX_BYTES
 from .models import Account, AssignmentRule, RuleOperator, Territory, TerritoryMember, TerritoryRole
-from .selectors import descendant_ids, territory_tree
-from .services import territory_member_check
+from .selectors import territory_tree
+from .services import territory_check, territory_member_check
 
 INDENT = "\u00a0" * 4  # Browsers collapse ordinary spaces inside <option>.
 REMOVE = "none"
@@ -53,33 +54,13 @@ def _tenant_field() -> forms.ModelChoiceField:
     )
 
 
-class TenantAwareModelForm(forms.ModelForm):
-    """A model form that knows the request, to find the organisation it works in.
-
-    The admin sets ``request`` on the form class it builds for each request. The
-    admin also chooses the fields, per request and inside the organisation's scope:
-    these forms declare none (``fields = ()``), because building a choice field of a
-    tenant-owned model at import time would query with no organisation active.
-    """
-
-    request = None
-
-    def operating_tenant(self) -> Tenant | None:
-        chosen = self.cleaned_data.get("tenant") if hasattr(self, "cleaned_data") else None
-        if chosen is not None:
-            return chosen
-        if self.instance.tenant_id:
-            return self.instance.tenant
-        return getattr(self.request, "tenant", None)
-
-
 # --- Territories --------------------------------------------------------------------
 
 
-class TerritoryAdminForm(TenantAwareModelForm):
+class TerritoryAdminForm(TenantScopedModelForm):
     class Meta:
         model = Territory
-        fields = ()  # See TenantAwareModelForm.
+        fields = ()  # See TenantScopedModelForm.
         help_texts = {
             "name": "Unique in your organisation; CSV imports refer to territories by name.",
             "parent": "The larger territory or region this one belongs to. "
@@ -92,32 +73,17 @@ class TerritoryAdminForm(TenantAwareModelForm):
     def clean(self):
         data = super().clean()
         tenant = self.operating_tenant()
-        name = (data.get("name") or "").strip()
-        parent = data.get("parent")
-        if tenant is None:
+        if tenant is None or "name" not in data:
             return data
-        inside_itself = (
-            parent is not None
-            and self.instance.pk is not None
-            and (
-                parent.pk == self.instance.pk
-                or parent.pk in descendant_ids(tenant=tenant, territory=self.instance)
+        try:
+            territory_check(
+                tenant=tenant,
+                territory=self.instance if self.instance.pk else None,
+                name=data["name"],
+                parent=data.get("parent"),
             )
-        )
-        if parent is not None and parent.tenant_id != tenant.pk:
-            self.add_error("parent", "Choose a territory of the same organisation.")
-        elif inside_itself:
-            self.add_error(
-                "parent", "A territory cannot sit inside itself or its own sub-territories."
-            )
-        if name:
-            # Imports match territory names ignoring case, so names must differ by more.
-            clash = Territory.objects.filter(tenant=tenant, name__iexact=name)
-            if self.instance.pk:
-                clash = clash.exclude(pk=self.instance.pk)
-            existing = clash.first()
-            if existing is not None:
-                self.add_error("name", f"A territory named “{existing.name}” already exists.")
+        except ValidationError as error:
+            add_service_errors(self, error)
         return data
 
 
@@ -126,7 +92,7 @@ class TerritoryMemberForm(forms.ModelForm):
 
     class Meta:
         model = TerritoryMember
-        fields = ()  # See TenantAwareModelForm.
+        fields = ()  # See TenantScopedModelForm.
         help_texts = {
             "role": "One owner at a time; overlays work the territory alongside the owner.",
             "end_date": "Last day on the territory. To take someone off, set this date: "
@@ -236,7 +202,7 @@ class TerritoryMemberFormSet(BaseInlineFormSet):
 # --- Accounts -----------------------------------------------------------------------
 
 
-class AccountAdminForm(TenantAwareModelForm):
+class AccountAdminForm(TenantScopedModelForm):
     effective_date = forms.DateField(
         required=False,
         widget=DateInput(),
@@ -247,7 +213,7 @@ class AccountAdminForm(TenantAwareModelForm):
 
     class Meta:
         model = Account
-        fields = ()  # See TenantAwareModelForm.
+        fields = ()  # See TenantScopedModelForm.
         help_texts = {
             "territory": "Changing it records the move in the assignment history and tells "
             "the reps of both territories.",
@@ -367,10 +333,10 @@ class AccountsImportForm(forms.Form):
 # --- Assignment rules ---------------------------------------------------------------
 
 
-class AssignmentRuleForm(TenantAwareModelForm):
+class AssignmentRuleForm(TenantScopedModelForm):
     class Meta:
         model = AssignmentRule
-        fields = ()  # See TenantAwareModelForm.
+        fields = ()  # See TenantScopedModelForm.
         labels = {"value": "Value(s)", "value_to": "Up to"}
         help_texts = {
             "territory": "Accounts this rule matches are placed here.",

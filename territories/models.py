@@ -11,6 +11,7 @@ from django.conf import settings
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import F, Q
+from django.db.models.functions import Lower
 
 from spm.tenancy.models import Membership, TenantOwnedModel
 
@@ -30,7 +31,13 @@ class Territory(TenantOwnedModel):
         ordering = ["name"]
         verbose_name_plural = "territories"
         constraints = [
-            models.UniqueConstraint(fields=["tenant", "name"], name="territory_unique_name"),
+            # Regardless of case: imports find territories by name, ignoring case.
+            models.UniqueConstraint(
+                F("tenant"),
+                Lower("name"),
+                name="territory_unique_name_any_case",
+                violation_error_message="A territory with this name already exists.",
+            ),
             models.CheckConstraint(condition=~Q(parent=F("pk")), name="territory_not_own_parent"),
         ]
 

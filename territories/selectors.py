@@ -12,59 +12,51 @@ from spm.tenancy.models import Membership, Role, Tenant
 
 from .models import Account, AssignmentRule, Territory, TerritoryMember, TerritoryRole
 from .rules import RuleSpec
+from .tree import pairs_order, tree_order
+
+
+def _parent_pairs(tenant: Tenant) -> list[tuple[int, int | None]]:
+    return list(Territory.objects.filter(tenant=tenant).values_list("id", "parent_id"))
 
 
 def territory_depths(*, tenant: Tenant) -> dict[int, int]:
     """Depth of every territory in the tree (roots are 0), from one query."""
-    parents = dict(Territory.objects.filter(tenant=tenant).values_list("id", "parent_id"))
-    depths: dict[int, int] = {}
-
-    def depth(node: int, seen: frozenset = frozenset()) -> int:
-        if node in depths:
-            return depths[node]
-        parent = parents.get(node)
-        value = 0 if parent is None or parent in seen else depth(parent, seen | {node}) + 1
-        depths[node] = value
-        return value
-
-    for node in parents:
-        depth(node)
-    return depths
+    return dict(pairs_order(_parent_pairs(tenant)))
 
 
 def territory_tree(*, tenant: Tenant) -> list[tuple[Territory, int]]:
-    """Territories in tree order (each parent followed by its children), with depths."""
-    territories = list(Territory.objects.filter(tenant=tenant).order_by("name"))
-    children: dict[int | None, list[Territory]] = defaultdict(list)
-    ids = {t.pk for t in territories}
-    for territory in territories:
-        parent = territory.parent_id if territory.parent_id in ids else None
-        children[parent].append(territory)
-    ordered: list[tuple[Territory, int]] = []
-
-    def walk(parent: int | None, depth: int) -> None:
-        for node in children.get(parent, []):
-            ordered.append((node, depth))
-            walk(node.pk, depth + 1)
-
-    walk(None, 0)
-    return ordered
+    """Territories in tree order (each parent followed by its children, by name), with
+    depths, from one query."""
+    return tree_order(
+        Territory.objects.filter(tenant=tenant).order_by("name"),
+        key=lambda territory: territory.pk,
+        parent=lambda territory: territory.parent_id,
+    )
 
 
 def descendant_ids(*, tenant: Tenant, territory: Territory) -> set[int]:
-    children: dict[int, list[int]] = defaultdict(list)
-    for node, parent in Territory.objects.filter(tenant=tenant).values_list("id", "parent_id"):
-        if parent is not None:
-            children[parent].append(node)
-    found: set[int] = set()
-    frontier = [territory.pk]
-    while frontier:
-        node = frontier.pop()
-        for child in children.get(node, []):
-            if child not in found:
-                found.add(child)
-                frontier.append(child)
-    return found
+    """Every territory below ``territory``, at any depth, from one query."""
+    return {node_id for node_id, _ in pairs_order(_parent_pairs(tenant), root=territory.pk)}
+
+
+# The longest search text worth running: nobody types 100 characters to find an account,
+# and longer patterns only make slower queries.
+ACCOUNT_SEARCH_MAX_LENGTH = 100
+
+
+def account_search(accounts: QuerySet[Account], text: str) -> QuerySet[Account]:
+    """Accounts whose name, external ID or industry contains ``text``, or whose postal code
+    starts with it (ignoring case). The one search of the accounts page, the API and the
+    admin, so they all find the same accounts."""
+    text = text.strip()[:ACCOUNT_SEARCH_MAX_LENGTH]
+    if not text:
+        return accounts
+    return accounts.filter(
+        Q(name__icontains=text)
+        | Q(external_id__icontains=text)
+        | Q(industry__icontains=text)
+        | Q(postal_code__istartswith=text)
+    )
 
 
 def territories_with_stats(*, tenant: Tenant) -> QuerySet[Territory]:

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.core.paginator import Paginator
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import NoReverseMatch, reverse
@@ -22,10 +22,9 @@ from spm.tenancy.views import role_required
 
 from . import selectors
 from .models import Account, TerritoryMember
+from .tree import tree_order
 
 ACCOUNTS_PER_PAGE = 50
-# Longer search strings only make slower queries; nobody types 100 characters to find an account.
-SEARCH_MAX_LENGTH = 100
 
 # Sort keys people may ask for, and the columns behind them. The primary key breaks ties
 # so that pagination is stable.
@@ -66,7 +65,7 @@ def parse_account_query(params, *, allowed_territory_ids: set[int]) -> AccountQu
     A territory that is not among ``allowed_territory_ids`` (another organisation's,
     or one the member does not work) is a 404, like any object outside what they see.
     """
-    search = params.get("q", "").strip()[:SEARCH_MAX_LENGTH]
+    search = params.get("q", "").strip()[: selectors.ACCOUNT_SEARCH_MAX_LENGTH]
     raw_sort = params.get("sort", "").strip()
     descending = raw_sort.startswith("-")
     sort = raw_sort.removeprefix("-")
@@ -83,13 +82,7 @@ def parse_account_query(params, *, allowed_territory_ids: set[int]) -> AccountQu
 
 
 def filter_accounts(accounts: QuerySet[Account], query: AccountQuery) -> QuerySet[Account]:
-    if query.search:
-        accounts = accounts.filter(
-            Q(name__icontains=query.search)
-            | Q(external_id__icontains=query.search)
-            | Q(postal_code__istartswith=query.search)
-            | Q(industry__icontains=query.search)
-        )
+    accounts = selectors.account_search(accounts, query.search)
     if query.territory_id:
         accounts = accounts.filter(territory_id=query.territory_id)
     return accounts.order_by(*query.order_by())
@@ -189,21 +182,15 @@ def _tree_order(rows: list[selectors.BalanceRow]) -> list[selectors.BalanceRow]:
 
     A territory whose parent is not in the report (inactive) is shown at the top level.
     """
-    by_parent: dict[int | None, list[selectors.BalanceRow]] = {}
-    ids = {row.territory.pk for row in rows}
-    for row in rows:
-        parent = row.territory.parent_id if row.territory.parent_id in ids else None
-        by_parent.setdefault(parent, []).append(row)
-    ordered: list[selectors.BalanceRow] = []
-
-    def walk(parent: int | None, depth: int) -> None:
-        for row in sorted(by_parent.get(parent, []), key=lambda r: r.territory.name.lower()):
-            row.depth = depth
-            ordered.append(row)
-            walk(row.territory.pk, depth + 1)
-
-    walk(None, 0)
-    return ordered
+    ordered = tree_order(
+        rows,
+        key=lambda row: row.territory.pk,
+        parent=lambda row: row.territory.parent_id,
+        sort_key=lambda row: row.territory.name.lower(),
+    )
+    for row, depth in ordered:
+        row.depth = depth
+    return [row for row, _ in ordered]
 
 
 def balance_status(row: selectors.BalanceRow) -> str:

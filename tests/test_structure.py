@@ -1,7 +1,10 @@
 """Meta-tests: the tenancy rules hold for every model, admin class and API view, including
 the ones added after these tests were written."""
 
+import ast
+import re
 from io import StringIO
+from pathlib import Path
 
 import pytest
 from django.apps import apps
@@ -14,7 +17,8 @@ from django.urls import URLPattern, URLResolver, get_resolver
 from django_scopes import ScopeError
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
-from spm.api.base import TenantAPIMixin
+from spm import plugins
+from spm.api.base import TenantAPIMixin, TenantViewSet
 from spm.api.urls import router as api_router
 from spm.tenancy.admin_base import PlatformOnlyAdminMixin, TenantScopedAdmin, TenantScopedInline
 from spm.tenancy.models import Tenant, TenantOwnedModel
@@ -236,3 +240,101 @@ def test_no_api_resource_reaches_another_organisations_objects(org, api_for):
         if model.all_tenants.filter(pk=min(foreign_ids)).count() != 1:
             problems.append(f"{prefix}: another organisation's object was deleted")
     assert problems == []
+
+
+# --- The core and the apps ----------------------------------------------------------------
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DOMAIN_APPS = ("territories", "quotas", "activities", "accountability")
+# The two places allowed to list the apps (DESIGN section 2).
+LISTS_THE_APPS = {"spm/settings/base.py", "spm/urls.py"}
+# "territories", "territories.models", "territories:mine", "admin:territories_account_change".
+NAMES_AN_APP = re.compile(r"^(admin:)?(" + "|".join(DOMAIN_APPS) + r")([.:_]|$)")
+
+
+def core_modules() -> list[Path]:
+    return sorted(
+        path
+        for path in (PROJECT_ROOT / "spm").rglob("*.py")
+        if "migrations" not in path.parts
+        and path.relative_to(PROJECT_ROOT).as_posix() not in LISTS_THE_APPS
+    )
+
+
+def code_strings(tree: ast.AST):
+    """Every string constant and imported module name, docstrings left out (prose)."""
+    docstrings = {
+        id(node.body[0].value)
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Module | ast.ClassDef | ast.FunctionDef | ast.AsyncFunctionDef)
+        and node.body
+        and isinstance(node.body[0], ast.Expr)
+        and isinstance(node.body[0].value, ast.Constant)
+    }
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            yield from (alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            yield node.module or ""
+        elif isinstance(node, ast.Constant) and isinstance(node.value, str):
+            if id(node) not in docstrings:
+                yield node.value
+
+
+def test_the_core_names_no_domain_app_in_its_code():
+    """``spm/`` reaches the apps only through ``spm.plugins``: no import, no app label,
+    URL namespace or task name of an app in a string."""
+    modules = core_modules()
+    assert len(modules) > 40  # Guards against walking the wrong folder.
+    offenders = [
+        f"{path.relative_to(PROJECT_ROOT)}: {text!r}"
+        for path in modules
+        for text in code_strings(ast.parse(path.read_text()))
+        if NAMES_AN_APP.match(text)
+    ]
+    assert offenders == []
+
+
+CORE_TEMPLATE_FOLDERS = ("partials", "web", "tenancy", "calendars", "notifications", "account")
+
+
+def test_the_core_templates_link_to_no_domain_app():
+    templates = [
+        path
+        for folder in CORE_TEMPLATE_FOLDERS
+        for path in (PROJECT_ROOT / "templates" / folder).rglob("*.html")
+    ] + sorted((PROJECT_ROOT / "templates").glob("*.html"))
+    assert len(templates) > 20
+    link = re.compile(r"""\{%\s*(url|nav_item|include)\s+["'](""" + "|".join(DOMAIN_APPS) + ")[:/]")
+    offenders = [
+        str(path.relative_to(PROJECT_ROOT))
+        for path in templates
+        if link.search(path.read_text())
+    ]
+    assert offenders == []
+
+
+def test_the_apps_fill_the_plug_in_points():
+    assert "territories:mine" in {entry.url_name for entry in plugins.nav_entries}
+    assert any(
+        step.title == "Define territories and accounts" for step in plugins.setup_steps
+    )
+    assert any("territories" in str(route.__module__) for route in plugins.api_routes)
+
+
+def test_no_tenant_viewset_replaces_the_scoped_queryset():
+    """``TenantViewSet.get_queryset`` is the tenant wall of the API: views implement
+    ``scoped_queryset()`` and never override it (PostHog's rule)."""
+    seen = set()
+
+    def subclasses(cls):
+        for sub in cls.__subclasses__():
+            if sub not in seen:
+                seen.add(sub)
+                yield sub
+                yield from subclasses(sub)
+
+    viewsets = list(subclasses(TenantViewSet))
+    assert len(viewsets) >= 5  # The URLconf imported every API module.
+    overriding = [cls.__qualname__ for cls in viewsets if "get_queryset" in vars(cls)]
+    assert overriding == []

@@ -4,7 +4,7 @@ from django.contrib import admin
 from django.urls import path, reverse
 from django.utils.html import format_html
 
-from spm.tenancy.admin_base import TenantScopedAdmin, is_platform_superuser
+from spm.tenancy.admin_base import TenantScopedAdmin, adopt_saved, is_platform_superuser
 
 from .. import admin_views
 from ..forms import (
@@ -13,23 +13,21 @@ from ..forms import (
 from ..models import (
     Account,
 )
+from ..selectors import account_search
 from ..services import (
     account_save,
     accounts_assign,
 )
 from .common import (
-    FormWithRequestMixin,
-    ServiceErrorsAsMessages,
     TerritoryListFilter,
     UnassignedListFilter,
     money,
     short_date,
-    tenant_of,
 )
 
 
 @admin.register(Account)
-class AccountAdmin(ServiceErrorsAsMessages, FormWithRequestMixin, TenantScopedAdmin):
+class AccountAdmin(TenantScopedAdmin):
     form = AccountAdminForm
     list_display = [
         "name",
@@ -44,11 +42,15 @@ class AccountAdmin(ServiceErrorsAsMessages, FormWithRequestMixin, TenantScopedAd
     list_filter = [TerritoryListFilter, UnassignedListFilter, "industry", "country"]
     list_select_related = ["territory", "tenant"]
     list_per_page = 100
-    search_fields = ["name", "external_id", "postal_code"]
-    search_help_text = "Search by name, external ID or postal code."
+    # The search box runs ``selectors.account_search``, as the accounts page and the API do.
+    search_fields = ["name"]
+    search_help_text = "Search by name, external ID, industry or the start of the postal code."
     autocomplete_fields = ["territory"]
     actions = ["assign_to_territory", "apply_assignment_rules", "export_selected_csv"]
     readonly_fields = ["history"]
+
+    def get_search_results(self, request, queryset, search_term):
+        return account_search(queryset, search_term), False
 
     @admin.display(description="Annual potential", ordering="annual_potential")
     def potential(self, obj: Account) -> str:
@@ -82,7 +84,7 @@ class AccountAdmin(ServiceErrorsAsMessages, FormWithRequestMixin, TenantScopedAd
         )
 
     def save_model(self, request, obj, form, change):
-        tenant = tenant_of(request, obj if change else None, form)
+        tenant = self.operating_tenant(request, obj if change else None, form)
         target = obj.territory
         # The territory changes only through ``accounts_assign`` below (history, notices).
         current_id = form.initial.get("territory") if change else None
@@ -101,8 +103,7 @@ class AccountAdmin(ServiceErrorsAsMessages, FormWithRequestMixin, TenantScopedAd
             territory=obj.territory,
         )
         if not change:
-            obj.pk, obj.tenant = saved.pk, saved.tenant
-            obj._state.adding, obj._state.db = False, saved._state.db
+            adopt_saved(obj, saved)
         if (target.pk if target else None) == current_id:
             return
         effective_date = form.cleaned_data.get("effective_date") or tenant.today()

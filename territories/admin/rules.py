@@ -3,7 +3,7 @@
 from django.contrib import admin
 from django.contrib.admin import DateFieldListFilter
 
-from spm.tenancy.admin_base import TenantScopedAdmin, is_platform_superuser
+from spm.tenancy.admin_base import TenantScopedAdmin, adopt_saved, is_platform_superuser
 
 from ..forms import (
     AssignmentRuleForm,
@@ -17,16 +17,13 @@ from ..services import (
     assignment_rule_save,
 )
 from .common import (
-    FormWithRequestMixin,
     ScheduledListFilter,
-    ServiceErrorsAsMessages,
     TerritoryListFilter,
-    tenant_of,
 )
 
 
 @admin.register(AssignmentRule)
-class AssignmentRuleAdmin(ServiceErrorsAsMessages, FormWithRequestMixin, TenantScopedAdmin):
+class AssignmentRuleAdmin(TenantScopedAdmin):
     form = AssignmentRuleForm
     list_display = ["priority", "territory", "field", "operator", "values", "active"]
     list_display_links = ["values"]
@@ -61,7 +58,7 @@ class AssignmentRuleAdmin(ServiceErrorsAsMessages, FormWithRequestMixin, TenantS
 
     def save_model(self, request, obj, form, change):
         saved = assignment_rule_save(
-            tenant=tenant_of(request, obj if change else None, form),
+            tenant=self.operating_tenant(request, obj if change else None, form),
             actor=request.user,
             rule=obj if change else None,
             territory=obj.territory,
@@ -73,8 +70,7 @@ class AssignmentRuleAdmin(ServiceErrorsAsMessages, FormWithRequestMixin, TenantS
             active=obj.active,
         )
         if not change:
-            obj.pk, obj.tenant = saved.pk, saved.tenant
-            obj._state.adding, obj._state.db = False, saved._state.db
+            adopt_saved(obj, saved)
 
 
 @admin.register(AccountAssignment)

@@ -8,7 +8,12 @@ from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils.html import format_html
 
-from spm.tenancy.admin_base import TenantScopedAdmin, TenantScopedInline, is_platform_superuser
+from spm.tenancy.admin_base import (
+    TenantScopedAdmin,
+    TenantScopedInline,
+    adopt_saved,
+    is_platform_superuser,
+)
 from spm.tenancy.models import Tenant
 
 from ..forms import (
@@ -30,11 +35,8 @@ from ..services import (
     territory_save,
 )
 from .common import (
-    FormWithRequestMixin,
-    ServiceErrorsAsMessages,
     list_date,
     money,
-    tenant_of,
 )
 
 
@@ -55,7 +57,7 @@ class TerritoryMemberInline(TenantScopedInline):
 
 
 @admin.register(Territory)
-class TerritoryAdmin(ServiceErrorsAsMessages, FormWithRequestMixin, TenantScopedAdmin):
+class TerritoryAdmin(TenantScopedAdmin):
     form = TerritoryAdminForm
     list_display = [
         "tree_name",
@@ -200,7 +202,7 @@ class TerritoryAdmin(ServiceErrorsAsMessages, FormWithRequestMixin, TenantScoped
 
     def save_model(self, request, obj, form, change):
         saved = territory_save(
-            tenant=tenant_of(request, obj if change else None, form),
+            tenant=self.operating_tenant(request, obj if change else None, form),
             actor=request.user,
             territory=obj if change else None,
             name=obj.name,
@@ -209,9 +211,7 @@ class TerritoryAdmin(ServiceErrorsAsMessages, FormWithRequestMixin, TenantScoped
             active=obj.active,
         )
         if not change:
-            # The admin goes on with ``obj`` (inlines, history, redirect).
-            obj.pk, obj.tenant, obj.created_at = saved.pk, saved.tenant, saved.created_at
-            obj._state.adding, obj._state.db = False, saved._state.db
+            adopt_saved(obj, saved)
 
     def save_formset(self, request, form, formset, change):
         if formset.model is not TerritoryMember:

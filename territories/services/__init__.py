@@ -11,9 +11,14 @@ Invariants:
 
 from ._common import HISTORY_BATCH, UPDATE_CHUNK
 from .accounts import (
+    AccountRow,
     AssignResult,
+    UpsertResult,
+    account_moves_apply,
+    account_moves_notify,
     account_save,
     accounts_assign,
+    accounts_upsert,
     scheduled_assignments_apply,
 )
 from .members import (
@@ -23,21 +28,28 @@ from .members import (
     territory_member_update,
 )
 from .rules import assignment_rule_save, assignment_rules_apply, assignment_rules_preview
-from .territories import territory_save
+from .territories import territory_check, territory_name_taken, territory_save
 
 __all__ = [
     "HISTORY_BATCH",
     "UPDATE_CHUNK",
+    "AccountRow",
     "AssignResult",
+    "UpsertResult",
+    "account_moves_apply",
+    "account_moves_notify",
     "account_save",
     "accounts_assign",
+    "accounts_upsert",
     "assignment_rule_save",
     "assignment_rules_apply",
     "assignment_rules_preview",
     "scheduled_assignments_apply",
+    "territory_check",
     "territory_member_add",
     "territory_member_check",
     "territory_member_end",
     "territory_member_update",
+    "territory_name_taken",
     "territory_save",
 ]

@@ -1,4 +1,10 @@
-"""Moving accounts between territories (now or on a future date) and editing them."""
+"""Moving accounts between territories (now or on a future date) and editing them.
+
+A move is ``(account_id, from_territory_id, to_territory_id)``. Every move, whatever its
+path (by hand, API, rules, import, schedule), is recorded by ``_history_rows`` — the one
+place that builds ``AccountAssignment`` rows — and told to the reps by
+``account_moves_notify``.
+"""
 
 import datetime as dt
 from collections import defaultdict
@@ -23,6 +29,8 @@ from ..models import (
 from ..selectors import active_territory_members
 from ._common import HISTORY_BATCH, UPDATE_CHUNK, _check_tenant, _user
 
+Move = tuple[int, int | None, int | None]
+
 
 @dataclass
 class AssignResult:
@@ -31,10 +39,40 @@ class AssignResult:
     unchanged: int = 0
 
 
-def _notify_moves(
+def _history_rows(
     *,
     tenant: Tenant,
-    moves: list[tuple[int, int | None, int | None]],
+    actor,
+    moves: Iterable[Move],
+    effective_date: dt.date,
+    source: str,
+    applied_at: dt.datetime | None,
+) -> None:
+    """Append one ``AccountAssignment`` per move, in bulk. ``applied_at`` is None for a
+    scheduled move (the daily job stamps it when the account moves)."""
+    changed_by = _user(actor)
+    AccountAssignment.objects.bulk_create(
+        (
+            AccountAssignment(
+                tenant=tenant,
+                account_id=account_id,
+                from_territory_id=old,
+                to_territory_id=new,
+                effective_date=effective_date,
+                source=source,
+                changed_by=changed_by,
+                applied_at=applied_at,
+            )
+            for account_id, old, new in moves
+        ),
+        batch_size=HISTORY_BATCH,
+    )
+
+
+def account_moves_notify(
+    *,
+    tenant: Tenant,
+    moves: list[Move],
     effective_date: dt.date,
     scheduled: bool,
 ) -> None:
@@ -74,15 +112,19 @@ def _notify_moves(
     notify(tenant=tenant, messages=messages)
 
 
-def _apply_moves(
+def account_moves_apply(
     *,
     tenant: Tenant,
     actor,
-    moves: list[tuple[int, int | None, int | None]],
+    moves: list[Move],
     effective_date: dt.date,
     source: str,
 ) -> None:
-    """Write ``moves`` now: one UPDATE per target territory and chunk, history in bulk."""
+    """Write ``moves`` now: one UPDATE per target territory and chunk, history in bulk.
+
+    The caller has checked the moves (same organisation, active targets) and holds the
+    transaction; it tells the reps with ``account_moves_notify``.
+    """
     by_target: dict[int | None, list[int]] = defaultdict(list)
     for account_id, _, new in moves:
         by_target[new].append(account_id)
@@ -92,21 +134,13 @@ def _apply_moves(
             Account.objects.filter(tenant=tenant, pk__in=ids[start : start + UPDATE_CHUNK]).update(
                 territory_id=target, updated_at=now
             )
-    AccountAssignment.all_tenants.bulk_create(
-        [
-            AccountAssignment(
-                tenant=tenant,
-                account_id=account_id,
-                from_territory_id=old,
-                to_territory_id=new,
-                effective_date=effective_date,
-                source=source,
-                changed_by=_user(actor),
-                applied_at=now,
-            )
-            for account_id, old, new in moves
-        ],
-        batch_size=HISTORY_BATCH,
+    _history_rows(
+        tenant=tenant,
+        actor=actor,
+        moves=moves,
+        effective_date=effective_date,
+        source=source,
+        applied_at=now,
     )
 
 
@@ -137,24 +171,17 @@ def accounts_assign(
     if not moves:
         return result
     if effective_date > tenant.today():
-        AccountAssignment.all_tenants.bulk_create(
-            [
-                AccountAssignment(
-                    tenant=tenant,
-                    account_id=account_id,
-                    from_territory_id=old,
-                    to_territory_id=new,
-                    effective_date=effective_date,
-                    source=source,
-                    changed_by=_user(actor),
-                )
-                for account_id, old, new in moves
-            ],
-            batch_size=HISTORY_BATCH,
+        _history_rows(
+            tenant=tenant,
+            actor=actor,
+            moves=moves,
+            effective_date=effective_date,
+            source=source,
+            applied_at=None,
         )
         result.scheduled = len(moves)
     else:
-        _apply_moves(
+        account_moves_apply(
             tenant=tenant, actor=actor, moves=moves, effective_date=effective_date, source=source
         )
         result.moved = len(moves)
@@ -170,7 +197,7 @@ def accounts_assign(
             "source": source,
         },
     )
-    _notify_moves(
+    account_moves_notify(
         tenant=tenant, moves=moves, effective_date=effective_date, scheduled=bool(result.scheduled)
     )
     return result
@@ -254,6 +281,133 @@ def account_save(
         )
         account.territory = territory
     return account
+
+
+@dataclass(frozen=True)
+class AccountRow:
+    """One account of a bulk write, already validated (``csv_io`` checks each cell)."""
+
+    external_id: str
+    name: str
+    industry: str = ""
+    country: str = ""
+    region: str = ""
+    postal_code: str = ""
+    annual_potential: Decimal | None = None  # None: keep the stored one (0 for a new one).
+    territory_id: int | None = None  # None: a new account stays unassigned, an old one stays.
+
+
+@dataclass
+class UpsertResult:
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    moved: int = 0
+
+
+UPSERT_FIELDS = ["name", "industry", "country", "region", "postal_code"]
+
+
+@transaction.atomic
+def accounts_upsert(
+    *,
+    tenant: Tenant,
+    actor,
+    rows: list[AccountRow],
+    source: str = AccountAssignment.Source.IMPORT,
+) -> UpsertResult:
+    """Create the accounts whose external id is new and update the others, in bulk.
+
+    Rows are matched by ``external_id`` (unique per organisation), so writing the same
+    rows twice changes nothing the second time. A row's territory moves its account as of
+    today, recorded in the history and told to the reps like any other move. Territory
+    ids outside the organisation or inactive are refused and nothing is written. Reads
+    and writes in chunks: a constant number of statements per 5,000 accounts.
+    """
+    territory_ids = {row.territory_id for row in rows if row.territory_id is not None}
+    usable = set(
+        Territory.objects.filter(tenant=tenant, pk__in=territory_ids, active=True).values_list(
+            "pk", flat=True
+        )
+    )
+    if territory_ids - usable:
+        raise ValidationError({"territory": "Choose active territories of this organisation."})
+    external_ids = [row.external_id for row in rows]
+    existing: dict[str, Account] = {}
+    for start in range(0, len(external_ids), UPDATE_CHUNK):
+        for account in Account.objects.filter(
+            tenant=tenant, external_id__in=external_ids[start : start + UPDATE_CHUNK]
+        ):
+            existing[account.external_id] = account
+
+    result = UpsertResult()
+    to_create: list[Account] = []
+    to_update: list[Account] = []
+    moves: list[Move] = []
+    placements: list[tuple[Account, int]] = []
+    for row in rows:
+        account = existing.get(row.external_id)
+        if account is None:
+            account = Account(
+                tenant=tenant, external_id=row.external_id, territory_id=row.territory_id
+            )
+            for name in UPSERT_FIELDS:
+                setattr(account, name, getattr(row, name))
+            if row.annual_potential is not None:
+                account.annual_potential = row.annual_potential
+            to_create.append(account)
+            if row.territory_id is not None:
+                placements.append((account, row.territory_id))
+            continue
+        changed = False
+        for name in UPSERT_FIELDS:
+            if getattr(account, name) != getattr(row, name):
+                setattr(account, name, getattr(row, name))
+                changed = True
+        if row.annual_potential is not None and account.annual_potential != row.annual_potential:
+            account.annual_potential = row.annual_potential
+            changed = True
+        moving = row.territory_id is not None and row.territory_id != account.territory_id
+        if moving:
+            moves.append((account.pk, account.territory_id, row.territory_id))
+        if changed:
+            to_update.append(account)
+        elif not moving:
+            result.unchanged += 1
+
+    now = timezone.now()
+    Account.objects.bulk_create(to_create, batch_size=HISTORY_BATCH)
+    for account in to_update:
+        account.updated_at = now
+    Account.objects.bulk_update(
+        to_update, [*UPSERT_FIELDS, "annual_potential", "updated_at"], batch_size=HISTORY_BATCH
+    )
+    today = tenant.today()
+    # New accounts are created in their territory; only their history is written here.
+    new_moves: list[Move] = [(account.pk, None, target) for account, target in placements]
+    _history_rows(
+        tenant=tenant,
+        actor=actor,
+        moves=new_moves,
+        effective_date=today,
+        source=source,
+        applied_at=now,
+    )
+    if moves:
+        account_moves_apply(
+            tenant=tenant, actor=actor, moves=moves, effective_date=today, source=source
+        )
+    all_moves = moves + new_moves
+    account_moves_notify(tenant=tenant, moves=all_moves, effective_date=today, scheduled=False)
+    result.created, result.updated, result.moved = len(to_create), len(to_update), len(all_moves)
+    audit(
+        tenant=tenant,
+        actor=actor,
+        action="accounts.imported",
+        obj=tenant,
+        data={"created": result.created, "updated": result.updated, "moved": result.moved},
+    )
+    return result
 
 
 @transaction.atomic

@@ -16,7 +16,7 @@ from ..models import (
 )
 from ..selectors import account_rows, rule_specs
 from ._common import _check_tenant
-from .accounts import _apply_moves, _notify_moves
+from .accounts import account_moves_apply, account_moves_notify
 
 
 def assignment_rule_save(
@@ -99,14 +99,14 @@ def assignment_rules_apply(
     if plan.moves:
         if effective_date > tenant.today():
             raise ValidationError({"effective_date": "Rules apply from today or an earlier date."})
-        _apply_moves(
+        account_moves_apply(
             tenant=tenant,
             actor=actor,
             moves=plan.moves,
             effective_date=effective_date,
             source=AccountAssignment.Source.RULES,
         )
-        _notify_moves(
+        account_moves_notify(
             tenant=tenant, moves=plan.moves, effective_date=effective_date, scheduled=False
         )
     audit(

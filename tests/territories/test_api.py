@@ -196,11 +196,31 @@ def test_a_parent_from_another_tenant_does_not_exist_and_nothing_is_created(org,
     assert not Territory.all_tenants.filter(name="Sneaky").exists()
 
 
-def test_a_duplicate_territory_name_is_a_400_on_the_name(org, world, api_for):
-    response = api_for(org.admin).post(TERRITORIES, {"name": "East"}, format="json")
+@pytest.mark.parametrize("name", ["East", "east", " EAST "])
+def test_a_duplicate_territory_name_in_any_case_is_a_400_on_the_name(org, world, api_for, name):
+    response = api_for(org.admin).post(TERRITORIES, {"name": name}, format="json")
     assert response.status_code == 400
-    assert response.json()["name"] == ["A territory with this name already exists."]
-    assert Territory.all_tenants.filter(tenant=org.tenant, name="East").count() == 1
+    assert response.json()["name"] == ["A territory named “East” already exists."]
+    assert Territory.all_tenants.filter(tenant=org.tenant, name__iexact="East").count() == 1
+
+
+def test_renaming_a_territory_to_another_ones_name_in_any_case_is_a_400(org, world, api_for):
+    other = Territory.all_tenants.get(tenant=org.tenant, name="West")
+    response = api_for(org.admin).patch(
+        f"{TERRITORIES}{other.pk}/", {"name": "eAST"}, format="json"
+    )
+    assert response.status_code == 400
+    assert response.json()["name"] == ["A territory named “East” already exists."]
+    other.refresh_from_db()
+    assert other.name != "eAST"
+
+
+def test_a_territory_may_change_the_case_of_its_own_name(org, world, api_for):
+    east = Territory.all_tenants.get(tenant=org.tenant, name="East")
+    response = api_for(org.admin).patch(f"{TERRITORIES}{east.pk}/", {"name": "EAST"}, format="json")
+    assert response.status_code == 200
+    east.refresh_from_db()
+    assert east.name == "EAST"
 
 
 def test_a_territory_cannot_move_inside_its_own_subtree(org, world, api_for):

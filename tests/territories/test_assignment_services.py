@@ -4,10 +4,12 @@ import datetime as dt
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
 
 from spm.notifications.models import Notification
 from spm.tenancy.context import tenant_context
-from territories.models import Account, AccountAssignment, TerritoryMember
+from territories import services
+from territories.models import Account, AccountAssignment, Territory, TerritoryMember
 from territories.services import (
     accounts_assign,
     scheduled_assignments_apply,
@@ -213,3 +215,25 @@ def test_the_database_refuses_two_overlapping_owners_even_without_the_service(or
     TerritoryMemberFactory(
         territory=west, member=org.outsider_rep, role="overlay", start_date=dt.date(2026, 5, 1)
     )
+
+
+@pytest.mark.parametrize("name", ["east", "EAST", "  East  "])
+def test_the_service_refuses_a_territory_name_that_differs_only_in_case(org, name):
+    TerritoryFactory(tenant=org.tenant, name="East")
+    with tenant_context(org.tenant), pytest.raises(ValidationError) as refused:
+        services.territory_save(tenant=org.tenant, actor=org.admin.user, name=name)
+    assert refused.value.message_dict == {"name": ["A territory named “East” already exists."]}
+    assert Territory.all_tenants.filter(tenant=org.tenant).count() == 1
+
+
+def test_the_database_refuses_a_territory_name_that_differs_only_in_case(org):
+    TerritoryFactory(tenant=org.tenant, name="East")
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Territory.all_tenants.create(tenant=org.tenant, name="eAST")
+
+
+def test_another_organisation_may_use_the_same_name_in_any_case(org, other):
+    TerritoryFactory(tenant=org.tenant, name="East")
+    with tenant_context(other.tenant):
+        created = services.territory_save(tenant=other.tenant, actor=other.admin.user, name="east")
+    assert created.name == "east"

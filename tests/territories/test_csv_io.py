@@ -5,6 +5,7 @@ from decimal import Decimal
 import pytest
 
 from spm.tenancy.context import tenant_context
+from territories import services
 from territories.csv_io import ImportRejected, accounts_export, accounts_import
 from territories.models import Account, AccountAssignment
 
@@ -109,3 +110,45 @@ def test_an_export_can_be_imported_again_unchanged(org):
     assert text.splitlines()[1] == 'X-1,"Acme, Inc.",Software,US,CA,94105,100000.00,West'
     result = run_import(org, text)
     assert (result.created, result.updated, result.moved, result.unchanged) == (0, 0, 0, 1)
+
+
+def test_the_territory_column_finds_the_territory_whatever_the_case(org):
+    east = TerritoryFactory(tenant=org.tenant, name="East")
+    with tenant_context(org.tenant):
+        result = accounts_import(
+            tenant=org.tenant,
+            actor=org.admin.user,
+            data=(HEADER + "C-1,Crane,,,,,,eAsT\n").encode(),
+        )
+    assert result.created == 1
+    assert Account.all_tenants.get(external_id="C-1").territory_id == east.pk
+
+
+def test_an_inactive_territory_is_a_row_error_and_nothing_is_imported(org):
+    TerritoryFactory(tenant=org.tenant, name="Closed", active=False)
+    with tenant_context(org.tenant), pytest.raises(ImportRejected) as rejected:
+        accounts_import(
+            tenant=org.tenant,
+            actor=org.admin.user,
+            data=(HEADER + "C-1,Crane,,,,,,Closed\n").encode(),
+        )
+    assert [str(error) for error in rejected.value.errors] == [
+        "Row 2, column “territory”: “Closed” is inactive; activate it first or choose another."
+    ]
+    assert not Account.all_tenants.filter(external_id="C-1").exists()
+
+
+def test_the_import_writes_through_the_public_upsert_service(org, monkeypatch):
+    calls = []
+    real = services.accounts_upsert
+
+    def spy(**kwargs):
+        calls.append(kwargs)
+        return real(**kwargs)
+
+    monkeypatch.setattr(services, "accounts_upsert", spy)
+    with tenant_context(org.tenant):
+        accounts_import(
+            tenant=org.tenant, actor=org.admin.user, data=(HEADER + "C-1,Crane,,,,,,\n").encode()
+        )
+    assert [row.external_id for row in calls[0]["rows"]] == ["C-1"]
