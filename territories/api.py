@@ -12,11 +12,11 @@ answers 405 to every member, whatever the role and whether or not the object exi
 import django_filters
 from django.db.models import QuerySet
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
-from rest_framework import exceptions, mixins, permissions, status
+from rest_framework import exceptions, mixins, permissions
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from spm.api.base import AdminWrites, TenantViewSet
+from spm.api.base import AdminWrites, ServiceWriteMixin, TenantViewSet
 from spm.tenancy.models import Role
 
 from . import selectors, services
@@ -69,12 +69,14 @@ class NoDeleteMixin:
 )
 class TerritoryViewSet(
     NoDeleteMixin,
+    ServiceWriteMixin,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
     TenantViewSet,
 ):
     model = Territory
     serializer_class = TerritorySerializer
+    input_serializer_class = TerritoryInputSerializer
     error_field_names = {"parent": "parent_id"}
     permission_classes = [permissions.IsAuthenticated, AdminWrites]
     no_delete_reason = "Territories are never deleted; set “active” to false to retire one."
@@ -96,36 +98,20 @@ class TerritoryViewSet(
             context["depths"] = self._depths
         return context
 
-    def create(self, request, *args, **kwargs):
-        territory = self._save(request, territory=None, partial=False)
-        return Response(self._render(territory), status=status.HTTP_201_CREATED)
-
-    def update(self, request, *args, **kwargs):
-        territory = self._save(request, territory=self.get_object(), partial=False)
-        return Response(self._render(territory))
-
-    def partial_update(self, request, *args, **kwargs):
-        territory = self._save(request, territory=self.get_object(), partial=True)
-        return Response(self._render(territory))
-
-    def _save(self, request, *, territory: Territory | None, partial: bool) -> Territory:
-        data = TerritoryInputSerializer(
-            data=request.data, partial=partial, context=self.get_serializer_context()
-        )
-        data.is_valid(raise_exception=True)
-        values = data.validated_data
-        current = {
+    def current_values(self, territory: Territory) -> dict:
+        return {
             "name": territory.name,
             "parent": territory.parent,
             "description": territory.description,
             "active": territory.active,
-        } if territory else {}  # fmt: skip
-        # The base view answers the service's ValidationError with a 400 naming the fields.
+        }
+
+    def write(self, *, instance: Territory | None, values: dict) -> Territory:
         return services.territory_save(
-            tenant=self.tenant, actor=request.user, territory=territory, **{**current, **values}
+            tenant=self.tenant, actor=self.request.user, territory=instance, **values
         )
 
-    def _render(self, territory: Territory) -> dict:
+    def render(self, territory: Territory) -> dict:
         # Re-read through the scoped queryset for the account count and potential.
         fresh = selectors.territories_with_stats(tenant=self.tenant).get(pk=territory.pk)
         self._depths = selectors.territory_depths(tenant=self.tenant)
@@ -189,12 +175,14 @@ class AccountFilter(django_filters.FilterSet):
 )
 class AccountViewSet(
     NoDeleteMixin,
+    ServiceWriteMixin,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
     TenantViewSet,
 ):
     model = Account
     serializer_class = AccountSerializer
+    input_serializer_class = AccountInputSerializer
     error_field_names = {"territory": "territory_id"}
     permission_classes = [permissions.IsAuthenticated, AdminWrites]
     filterset_class = AccountFilter
@@ -205,24 +193,8 @@ class AccountViewSet(
             tenant=self.tenant, viewer=self.membership, on=self.tenant.today()
         ).order_by("name", "pk")
 
-    def create(self, request, *args, **kwargs):
-        account = self._save(request, account=None, partial=False)
-        return Response(AccountSerializer(account).data, status=status.HTTP_201_CREATED)
-
-    def update(self, request, *args, **kwargs):
-        account = self._save(request, account=self.get_object(), partial=False)
-        return Response(AccountSerializer(account).data)
-
-    def partial_update(self, request, *args, **kwargs):
-        account = self._save(request, account=self.get_object(), partial=True)
-        return Response(AccountSerializer(account).data)
-
-    def _save(self, request, *, account: Account | None, partial: bool) -> Account:
-        data = AccountInputSerializer(
-            data=request.data, partial=partial, context=self.get_serializer_context()
-        )
-        data.is_valid(raise_exception=True)
-        current = {
+    def current_values(self, account: Account) -> dict:
+        return {
             "name": account.name,
             "external_id": account.external_id,
             "industry": account.industry,
@@ -231,13 +203,15 @@ class AccountViewSet(
             "postal_code": account.postal_code,
             "annual_potential": account.annual_potential,
             "territory": account.territory,
-        } if account else {}  # fmt: skip
+        }
+
+    def write(self, *, instance: Account | None, values: dict) -> Account:
         return services.account_save(
             tenant=self.tenant,
-            actor=request.user,
-            account=account,
+            actor=self.request.user,
+            account=instance,
             source=AccountAssignment.Source.API,
-            **{**current, **data.validated_data},
+            **values,
         )
 
     @extend_schema(

@@ -14,11 +14,10 @@ from django.forms.models import BaseInlineFormSet
 from spm.tenancy.admin_base import TenantScopedModelForm, add_service_errors
 from spm.tenancy.models import Tenant
 
-from . import rules as engine
 from .csv_io import MAX_BYTES
-from .models import Account, AssignmentRule, RuleOperator, Territory, TerritoryMember, TerritoryRole
+from .models import Account, AssignmentRule, Territory, TerritoryMember, TerritoryRole
 from .selectors import territory_tree
-from .services import territory_check, territory_member_check
+from .services import account_check, assignment_rule_check, territory_check, territory_member_check
 
 INDENT = "\u00a0" * 4  # Browsers collapse ordinary spaces inside <option>.
 REMOVE = "none"
@@ -220,34 +219,24 @@ class AccountAdminForm(TenantScopedModelForm):
         }
 
     def clean_country(self) -> str:
-        country = (self.cleaned_data.get("country") or "").strip().upper()
-        if country and (len(country) != 2 or not country.isalpha()):
-            raise ValidationError("Use a two-letter country code, e.g. US.")
-        return country
+        return (self.cleaned_data.get("country") or "").strip().upper()
 
     def clean(self):
         data = super().clean()
         tenant = self.operating_tenant()
-        if tenant is None:
+        if tenant is None or "external_id" not in data:
             return data
-        external_id = (data.get("external_id") or "").strip()
-        if external_id:
-            duplicate = Account.objects.filter(tenant=tenant, external_id=external_id)
-            if self.instance.pk:
-                duplicate = duplicate.exclude(pk=self.instance.pk)
-            if duplicate.exists():
-                self.add_error(
-                    "external_id", f"Another account already has the external ID “{external_id}”."
-                )
-        territory = data.get("territory")
-        if "territory" in self.changed_data and territory is not None:
-            if territory.tenant_id != tenant.pk:
-                self.add_error("territory", "Choose a territory of the same organisation.")
-            elif not territory.active:
-                self.add_error(
-                    "territory",
-                    f"{territory.name} is inactive; activate it first or choose another.",
-                )
+        try:
+            account_check(
+                tenant=tenant,
+                account=self.instance if self.instance.pk else None,
+                external_id=data["external_id"],
+                country=data.get("country", ""),
+                territory=data.get("territory"),
+                territory_changes="territory" in self.changed_data,
+            )
+        except ValidationError as error:
+            add_service_errors(self, error)
         return data
 
 
@@ -356,26 +345,19 @@ class AssignmentRuleForm(TenantScopedModelForm):
 
     def clean(self):
         data = super().clean()
-        territory = data.get("territory")
         tenant = self.operating_tenant()
-        if territory is not None and tenant is not None and territory.tenant_id != tenant.pk:
-            self.add_error("territory", "Choose a territory of the same organisation.")
-        between = data.get("operator") == RuleOperator.BETWEEN
-        if between and not (data.get("value_to") or "").strip():
-            # Said first: the engine would compare the lower bound with an empty one.
-            self.add_error("value_to", "“Is between” needs an upper bound too.")
-        if data.get("field") and data.get("operator") and data.get("value") is not None:
-            spec = engine.RuleSpec(
-                territory_id=territory.pk if territory else 0,
+        if tenant is None or not all(data.get(key) for key in ("field", "operator")):
+            return data
+        try:
+            assignment_rule_check(
+                tenant=tenant,
+                territory=data.get("territory"),
                 field=data["field"],
                 operator=data["operator"],
                 value=data.get("value") or "",
                 value_to=data.get("value_to") or "",
                 priority=data.get("priority") or 0,
             )
-            for field, message in engine.rule_errors(spec).items():
-                if field not in self.errors:
-                    self.add_error(field if field in self.fields else None, message)
-        if not between and data.get("value_to"):
-            self.add_error("value_to", "Only “is between” uses an upper bound; clear this field.")
+        except ValidationError as error:
+            add_service_errors(self, error)
         return data

@@ -14,7 +14,8 @@ from contextlib import ExitStack
 from django.core.exceptions import NON_FIELD_ERRORS
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import models
-from rest_framework import exceptions, permissions, routers, serializers, viewsets
+from rest_framework import exceptions, permissions, routers, serializers, status, viewsets
+from rest_framework.response import Response
 from rest_framework.settings import api_settings
 from rest_framework.views import APIView
 
@@ -85,6 +86,47 @@ class TenantViewSet(TenantAPIMixin, viewsets.GenericViewSet):
 
     def scoped_queryset(self):
         raise NotImplementedError
+
+
+class ServiceWriteMixin:
+    """``create``, ``update`` and ``partial_update`` of a ``TenantViewSet`` through one
+    service call: the input serializer validates, ``write()`` calls the service (whose
+    ``ValidationError`` becomes a 400), and the output serializer renders.
+
+    A subclass sets ``input_serializer_class`` and implements ``current_values(obj)``
+    (what ``PUT``/``PATCH`` leave unchanged) and ``write(instance=, values=)``.
+    """
+
+    input_serializer_class: type[serializers.Serializer]
+
+    def create(self, request, *args, **kwargs):
+        saved = self._write(request, instance=None, partial=False)
+        return Response(self.render(saved), status=status.HTTP_201_CREATED)
+
+    def update(self, request, *args, **kwargs):
+        saved = self._write(request, instance=self.get_object(), partial=False)
+        return Response(self.render(saved))
+
+    def partial_update(self, request, *args, **kwargs):
+        saved = self._write(request, instance=self.get_object(), partial=True)
+        return Response(self.render(saved))
+
+    def _write(self, request, *, instance, partial: bool):
+        data = self.input_serializer_class(
+            data=request.data, partial=partial, context=self.get_serializer_context()
+        )
+        data.is_valid(raise_exception=True)
+        current = self.current_values(instance) if instance is not None else {}
+        return self.write(instance=instance, values={**current, **data.validated_data})
+
+    def current_values(self, instance) -> dict:
+        raise NotImplementedError
+
+    def write(self, *, instance, values: dict):
+        raise NotImplementedError
+
+    def render(self, saved) -> dict:
+        return self.get_serializer(saved).data
 
 
 class TenantAPIRootView(TenantAPIMixin, routers.APIRootView):

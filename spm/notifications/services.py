@@ -49,7 +49,7 @@ def notify(
         )
     if not rows:
         return []
-    created = Notification.all_tenants.bulk_create(rows)
+    created = Notification.objects.bulk_create(rows)
     if email:
         ids = [row.pk for row in created]  # PostgreSQL and SQLite return ids.
         enqueue_on_commit(EMAIL_TASK, tenant, ids)

@@ -40,7 +40,7 @@ class MembershipAdminForm(TenantScopedModelForm):
         # The service holds the rules (no reporting loops, a manager must manage, one admin
         # at least…). Running it on a fresh copy in a savepoint that is always rolled back
         # shows its verdict as form errors; ``save_model`` then runs it for real.
-        member = Membership.all_tenants.select_related("tenant").get(pk=self.instance.pk)
+        member = Membership.objects.select_related("tenant").get(pk=self.instance.pk)
         changes = {name: cleaned_data.get(name) for name in MEMBER_FIELDS}
         try:
             with transaction.atomic():

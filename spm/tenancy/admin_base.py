@@ -25,11 +25,14 @@ import functools
 
 from django import forms
 from django.contrib import admin, messages
-from django.contrib.auth import get_user_model
-from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.contrib.auth import REDIRECT_FIELD_NAME, get_user_model
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
 from django.db import models
 from django.db.models import UniqueConstraint
 from django.http import HttpRequest, HttpResponseRedirect
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
 
 from .context import scopes_disabled
 from .models import Role, Tenant, TenantOwnedModel
@@ -64,12 +67,39 @@ class SpmAdminSite(admin.AdminSite):
 
         @functools.wraps(wrapped)
         def inner(request, *args, **kwargs):
+            refusal = self._refusal(request)
+            if refusal is not None:
+                return refusal
             if is_platform_superuser(request):
                 with scopes_disabled():
                     return wrapped(request, *args, **kwargs)
             return wrapped(request, *args, **kwargs)
 
         return inner
+
+    def _refusal(self, request: HttpRequest):
+        """Visitors log in through the application's own login (allauth: two-factor
+        authentication, rate limits); members without the admin role get the 403 page."""
+        if not request.user.is_authenticated:
+            return redirect_to_login(request.get_full_path(), reverse("account_login"))
+        if not self.has_permission(request):
+            raise PermissionDenied("The admin site is for your organisation's admins.")
+        return None
+
+    def login(self, request, extra_context=None):
+        """The admin has no login form of its own: see ``_refusal``."""
+        if request.user.is_authenticated and self.has_permission(request):
+            return HttpResponseRedirect(reverse("admin:index", current_app=self.name))
+        next_url = request.GET.get(REDIRECT_FIELD_NAME) or reverse(
+            "admin:index", current_app=self.name
+        )
+        if not url_has_allowed_host_and_scheme(
+            next_url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+        ):
+            next_url = reverse("admin:index", current_app=self.name)
+        if not request.user.is_authenticated:
+            return redirect_to_login(next_url, reverse("account_login"))
+        raise PermissionDenied("The admin site is for your organisation's admins.")
 
     def each_context(self, request):
         context = super().each_context(request)

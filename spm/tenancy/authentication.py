@@ -32,5 +32,6 @@ class MembershipTokenAuthentication(authentication.TokenAuthentication):
         # Recording use at most once a minute keeps authentication from writing on every call.
         now = timezone.now()
         if token.last_used_at is None or (now - token.last_used_at).total_seconds() > 60:
+            # Unscoped: authentication runs before the token's tenant becomes active.
             ApiToken.all_tenants.filter(pk=token.pk).update(last_used_at=now)
         return membership.user, token

@@ -23,7 +23,7 @@ User = get_user_model()
 
 
 def audit(*, tenant: Tenant, actor, action: str, obj: Any, data: dict | None = None) -> AuditEvent:
-    return AuditEvent.all_tenants.create(
+    return AuditEvent.objects.create(
         tenant=tenant,
         actor=actor if getattr(actor, "is_authenticated", False) else None,
         action=action,
@@ -50,7 +50,7 @@ def tenant_create(*, name: str, owner, timezone_name: str = "UTC", currency: str
     )
     tenant.full_clean()
     tenant.save()
-    membership = Membership.all_tenants.create(
+    membership = Membership.objects.create(
         tenant=tenant, user=owner, role=Role.ADMIN, start_date=tenant.today()
     )
     audit(tenant=tenant, actor=owner, action="tenant.created", obj=tenant)
@@ -227,6 +227,7 @@ class InvitationInvalid(Exception):
 def invitation_by_key(*, key: str) -> Invitation:
     """Find an invitation by its secret key, across tenants (the key selects the tenant)."""
     invitation = (
+        # Unscoped: the tenant is not known until the key has found the invitation.
         Invitation.all_tenants.select_related("tenant", "manager__user", "invited_by")
         .filter(key=key)
         .first()
@@ -255,6 +256,7 @@ def invitation_by_key(*, key: str) -> Invitation:
 @transaction.atomic
 def invitation_accept(*, invitation: Invitation, user) -> Membership:
     """Turn a pending invitation into a membership for ``user`` (whose email must match)."""
+    # Unscoped: the invited user may be working in another organisation meanwhile.
     locked = Invitation.all_tenants.select_for_update().get(pk=invitation.pk)
     if locked.status != Invitation.Status.PENDING or locked.is_expired:
         reason = "expired" if locked.status == Invitation.Status.PENDING else locked.status
@@ -265,6 +267,7 @@ def invitation_accept(*, invitation: Invitation, user) -> Membership:
             reason="wrong_user",
         )
     tenant = locked.tenant
+    # Unscoped, like the invitation: this tenant is not the active one yet.
     membership, created = Membership.all_tenants.get_or_create(
         tenant=tenant,
         user=user,
@@ -334,7 +337,7 @@ def api_token_issue(*, tenant: Tenant, actor, membership: Membership, name: str 
         raise Membership.DoesNotExist
     key = generate_key()
     with transaction.atomic():
-        token = ApiToken.all_tenants.create(
+        token = ApiToken.objects.create(
             tenant=tenant,
             membership=membership,
             name=name,

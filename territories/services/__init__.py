@@ -14,6 +14,7 @@ from .accounts import (
     AccountRow,
     AssignResult,
     UpsertResult,
+    account_check,
     account_moves_apply,
     account_moves_notify,
     account_save,
@@ -27,7 +28,12 @@ from .members import (
     territory_member_end,
     territory_member_update,
 )
-from .rules import assignment_rule_save, assignment_rules_apply, assignment_rules_preview
+from .rules import (
+    assignment_rule_check,
+    assignment_rule_save,
+    assignment_rules_apply,
+    assignment_rules_preview,
+)
 from .territories import territory_check, territory_name_taken, territory_save
 
 __all__ = [
@@ -36,11 +42,13 @@ __all__ = [
     "AccountRow",
     "AssignResult",
     "UpsertResult",
+    "account_check",
     "account_moves_apply",
     "account_moves_notify",
     "account_save",
     "accounts_assign",
     "accounts_upsert",
+    "assignment_rule_check",
     "assignment_rule_save",
     "assignment_rules_apply",
     "assignment_rules_preview",

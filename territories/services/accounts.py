@@ -214,6 +214,39 @@ def _territories_by_account(tenant: Tenant, ids: list[int]) -> dict[int, int | N
     return current
 
 
+def account_check(
+    *,
+    tenant: Tenant,
+    account: Account | None,
+    external_id: str,
+    country: str,
+    territory: Territory | None,
+    territory_changes: bool = True,
+) -> None:
+    """Raise ``ValidationError`` (by field) unless these values can be saved for
+    ``account`` (``None``: a new one). The admin form calls it to show the same messages."""
+    _check_tenant(tenant, account)
+    errors: dict[str, str] = {}
+    country = country.strip()
+    if country and (len(country) != 2 or not country.isalpha()):
+        errors["country"] = "Use a two-letter country code, e.g. US."
+    external_id = external_id.strip()
+    duplicate = Account.objects.filter(tenant=tenant, external_id=external_id)
+    if account is not None and account.pk:
+        duplicate = duplicate.exclude(pk=account.pk)
+    if external_id and duplicate.exists():
+        errors["external_id"] = f"Another account already has the external ID “{external_id}”."
+    if territory is not None and territory_changes:
+        if territory.tenant_id != tenant.pk:
+            errors["territory"] = "Choose a territory of the same organisation."
+        elif not territory.active:
+            errors["territory"] = (
+                f"{territory.name} is inactive; activate it first or choose another."
+            )
+    if errors:
+        raise ValidationError(errors)
+
+
 @transaction.atomic
 def account_save(
     *,
@@ -237,20 +270,19 @@ def account_save(
     are told; an inactive territory refuses it and nothing is saved.
     """
     _check_tenant(tenant, account, territory)
+    target = territory.pk if territory else None
+    account_check(
+        tenant=tenant,
+        account=account,
+        external_id=external_id,
+        country=country,
+        territory=territory,
+        territory_changes=account is None or target != account.territory_id,
+    )
     creating = account is None
     account = account or Account(tenant=tenant)
     external_id = external_id.strip()
     country = country.strip().upper()
-    errors: dict[str, str] = {}
-    if country and (len(country) != 2 or not country.isalpha()):
-        errors["country"] = "Use a two-letter country code, e.g. US."
-    duplicate = Account.objects.filter(tenant=tenant, external_id=external_id)
-    if not creating:
-        duplicate = duplicate.exclude(pk=account.pk)
-    if external_id and duplicate.exists():
-        errors["external_id"] = f"Another account already has the external ID “{external_id}”."
-    if errors:
-        raise ValidationError(errors)
     account.name, account.external_id, account.industry = name.strip(), external_id, industry
     account.country, account.region, account.postal_code = country, region, postal_code
     account.annual_potential = annual_potential
@@ -269,7 +301,6 @@ def account_save(
         obj=account,
         data={"external_id": account.external_id, "name": account.name},
     )
-    target = territory.pk if territory else None
     if target != account.territory_id:
         accounts_assign(
             tenant=tenant,

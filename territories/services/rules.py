@@ -12,11 +12,48 @@ from .. import rules as engine
 from ..models import (
     AccountAssignment,
     AssignmentRule,
+    RuleOperator,
     Territory,
 )
 from ..selectors import account_rows, rule_specs
 from ._common import _check_tenant
 from .accounts import account_moves_apply, account_moves_notify
+
+
+def assignment_rule_check(
+    *,
+    tenant: Tenant,
+    territory: Territory | None,
+    field: str,
+    operator: str,
+    value: str,
+    value_to: str = "",
+    priority: int = 100,
+) -> None:
+    """Raise ``ValidationError`` (by field) unless the rule can be saved: a territory of
+    the organisation, and a value the engine can compare (``rules.rule_errors``). The
+    admin form calls it to show the same messages."""
+    errors: dict[str, str] = {}
+    if territory is not None and territory.tenant_id != tenant.pk:
+        errors["territory"] = "Choose a territory of the same organisation."
+    between = operator == RuleOperator.BETWEEN
+    if between and not value_to.strip():
+        # Said first: the engine would compare the lower bound with an empty one.
+        errors["value_to"] = "“Is between” needs an upper bound too."
+    elif not between and value_to.strip():
+        errors["value_to"] = "Only “is between” uses an upper bound; clear this field."
+    spec = engine.RuleSpec(
+        territory_id=territory.pk if territory else 0,
+        field=field,
+        operator=operator,
+        value=value,
+        value_to=value_to,
+        priority=priority,
+    )
+    for name, message in engine.rule_errors(spec).items():
+        errors.setdefault(name, message)
+    if errors:
+        raise ValidationError(errors)
 
 
 def assignment_rule_save(
@@ -33,17 +70,15 @@ def assignment_rule_save(
     active: bool = True,
 ) -> AssignmentRule:
     _check_tenant(tenant, rule, territory)
-    spec = engine.RuleSpec(
-        territory_id=territory.pk,
+    assignment_rule_check(
+        tenant=tenant,
+        territory=territory,
         field=field,
         operator=operator,
         value=value,
         value_to=value_to,
         priority=priority,
     )
-    errors = engine.rule_errors(spec)
-    if errors:
-        raise ValidationError(errors)
     creating = rule is None
     rule = rule or AssignmentRule(tenant=tenant)
     rule.territory, rule.field, rule.operator = territory, field, operator

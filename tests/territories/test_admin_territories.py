@@ -152,10 +152,10 @@ def test_managers_and_reps_are_refused_the_admin(client_for, org, tree, persona)
     client = client_for(getattr(org, persona))
     for url in ["/admin/", CHANGELIST, change_url(tree["west"].pk)]:
         response = client.get(url)
-        assert response.status_code == 302
-        assert response.url.startswith("/admin/login/")
+        assert response.status_code == 403, url
+        assert "403.html" in [template.name for template in response.templates]
     response = client.post(f"{CHANGELIST}add/", form_data(name="Sneaky"))
-    assert response.status_code == 302
+    assert response.status_code == 403
     assert not Territory.all_tenants.filter(name="Sneaky").exists()
 
 
@@ -207,7 +207,8 @@ def test_autocomplete_is_refused_to_a_rep(client_for, org):
         AUTOCOMPLETE,
         {"app_label": "territories", "model_name": "territorymember", "field_name": "member"},
     )
-    assert response.status_code == 302
+    assert response.status_code == 403
+    assert b"results" not in response.content
 
 
 # --- Saving territories -------------------------------------------------------------
@@ -437,3 +438,18 @@ def test_a_save_the_service_refuses_rolls_back_and_says_why(client_for, org, tre
     ]
     assert Territory.all_tenants.get(pk=east.pk).name == "East"
     assert not TerritoryMember.all_tenants.filter(territory=east).exists()
+
+
+def test_the_admin_has_no_login_form_of_its_own(client):
+    """Visitors log in through the application's login (two-factor authentication, rate
+    limits), never through a password-only admin form."""
+    response = client.get("/admin/territories/territory/")
+    assert response.status_code == 302
+    assert response["Location"] == "/accounts/login/?next=/admin/territories/territory/"
+    response = client.get("/admin/login/", {"next": "/admin/territories/territory/"})
+    assert response["Location"] == "/accounts/login/?next=/admin/territories/territory/"
+
+
+def test_the_admin_login_sends_nobody_to_another_site(client):
+    response = client.get("/admin/login/", {"next": "https://evil.example/"})
+    assert response["Location"] == "/accounts/login/?next=/admin/"

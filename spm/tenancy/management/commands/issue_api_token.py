@@ -7,6 +7,7 @@ The token is shown once; only its digest is stored.
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
+from spm.tenancy.context import tenant_context
 from spm.tenancy.models import Membership, Tenant
 from spm.tenancy.services import api_token_issue
 
@@ -28,9 +29,8 @@ class Command(BaseCommand):
             raise CommandError(f"No organisation with the slug {tenant!r}.")
         if not organisation.is_active:
             raise CommandError(f"The organisation {organisation.slug!r} is deactivated.")
-        # The tenant is not active here (no request), so the membership is looked up unscoped
-        # and filtered by the organisation explicitly.
-        membership = Membership.all_tenants.filter(tenant=organisation, user=user).first()
+        with tenant_context(organisation):
+            membership = Membership.objects.filter(tenant=organisation, user=user).first()
         if membership is None:
             raise CommandError(f"{user.email} is not a member of {organisation.slug!r}.")
         if membership.end_date is not None and membership.end_date < organisation.today():
