@@ -4,8 +4,12 @@ which audit the change and trigger the recomputation of work days and quotas."""
 from django.contrib import admin
 from django.core.exceptions import ValidationError
 
-from spm.tenancy.admin_base import TenantScopedAdmin, TenantScopedModelForm
-from spm.tenancy.forms import add_service_errors
+from spm.tenancy.admin_base import (
+    TenantScopedAdmin,
+    TenantScopedModelForm,
+    add_service_errors,
+    adopt_saved,
+)
 
 from . import services
 from .models import Holiday, TimeOff
@@ -31,12 +35,12 @@ class HolidayAdmin(TenantScopedAdmin):
             )
         else:
             holiday = services.holiday_create(
-                tenant=obj.tenant,  # The admin's own, or the one the superuser chose.
+                tenant=self.operating_tenant(request, obj, form),
                 actor=request.user,
                 date=data["date"],
                 name=data["name"],
             )
-            obj.pk = holiday.pk
+            adopt_saved(obj, holiday)
 
     def delete_model(self, request, obj):
         services.holiday_delete(tenant=obj.tenant, actor=request.user, holiday=obj)
@@ -113,7 +117,7 @@ class TimeOffAdmin(TenantScopedAdmin):
                 end=data["end"],
                 reason=data["reason"],
             )
-            obj.pk = time_off.pk
+            adopt_saved(obj, time_off)
 
     def delete_model(self, request, obj):
         services.time_off_delete(tenant=obj.tenant, actor=request.user, time_off=obj)

@@ -13,7 +13,8 @@ This module is the one toolkit of every tenant admin class:
 
 - ``TenantScopedModelForm``: the form knows the request and the organisation it works
   in (``operating_tenant()``); its ``clean()`` calls the service's check and shows the
-  service's errors with ``add_service_errors`` — forms carry no business rule;
+  service's errors with ``add_service_errors`` (re-exported from ``spm.tenancy.forms``,
+  which the application's own pages use too) — forms carry no business rule;
 - ``TenantScopedAdmin.save_model`` calls a service and hands the saved row back to the
   admin with ``adopt_saved``; a ``ValidationError`` the form could not foresee (two
   people saving at once) becomes an error message, with nothing saved;
@@ -27,7 +28,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.auth import REDIRECT_FIELD_NAME, get_user_model
 from django.contrib.auth.views import redirect_to_login
-from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models
 from django.db.models import UniqueConstraint
 from django.http import HttpRequest, HttpResponseRedirect
@@ -35,6 +36,7 @@ from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 
 from .context import scopes_disabled
+from .forms import add_service_errors as add_service_errors  # Part of the toolkit.
 from .models import Role, Tenant, TenantOwnedModel
 
 
@@ -142,20 +144,6 @@ def limit_choices_to_tenant(formfield, db_field, tenant: Tenant | None):
     elif related is Tenant:
         formfield.queryset = formfield.queryset.filter(pk=tenant.pk)
     return formfield
-
-
-def add_service_errors(form: forms.BaseForm, error: ValidationError) -> None:
-    """Show a service's ``ValidationError`` on ``form``: each message on its field when the
-    form has that field, otherwise above the form."""
-    if not hasattr(error, "error_dict"):
-        form.add_error(None, error.messages)
-        return
-    for field, field_messages in error.message_dict.items():
-        known = field in form.fields and field != NON_FIELD_ERRORS
-        for message in field_messages:
-            if known and field in form.errors and message in form.errors[field]:
-                continue  # Already said by the field's own validation.
-            form.add_error(field if known else None, message)
 
 
 def adopt_saved(obj: models.Model, saved: models.Model) -> None:
