@@ -55,6 +55,32 @@ def test_production_starts_with_a_secret_key():
     assert result.returncode == 0, result.stderr
 
 
+def test_production_caches_on_redis_so_rate_limits_count_across_processes():
+    result = run_python(
+        "-c",
+        "import django; django.setup(); from django.conf import settings; "
+        "print(settings.CACHES['default']['BACKEND'], settings.CACHES['default']['LOCATION'])",
+        CACHE_URL="redis://cache.internal:6379/2",
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == [
+        "django.core.cache.backends.redis.RedisCache",
+        "redis://cache.internal:6379/2",
+    ]
+
+
+def test_production_refuses_a_per_process_cache():
+    result = start_django(CACHE_URL="locmemcache://")
+    assert result.returncode != 0
+    assert "CACHE_URL must name a shared cache" in result.stderr
+
+
+def test_the_demo_and_tests_cache_in_memory():
+    from django.conf import settings
+
+    assert settings.CACHES["default"]["BACKEND"].endswith("LocMemCache")
+
+
 def test_a_malformed_database_url_stops_the_start_up_without_echoing_the_password():
     result = start_django(DATABASE_URL="postgres://spm:s3cret-pw@db.internal:port/spm")
 

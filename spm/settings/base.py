@@ -57,6 +57,10 @@ SECRET_KEY = env.str("SECRET_KEY", default="")
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
+# The cache also counts login attempts (allauth's rate limits), so every web process must
+# share it: Redis in production. The demo's single process is fine with memory.
+CACHES = {"default": env.cache_url("CACHE_URL", default="locmemcache://")}
+
 INSTALLED_APPS = [
     "spm.tenancy.apps.SpmAdminConfig",
     "django.contrib.auth",
