@@ -13,3 +13,9 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("", include("spm.api.urls")),
 ]
+
+# JSON under /api/, the friendly pages elsewhere.
+handler400 = "spm.api.errors.bad_request"
+handler403 = "spm.api.errors.permission_denied"
+handler404 = "spm.api.errors.page_not_found"
+handler500 = "spm.api.errors.server_error"

@@ -102,3 +102,67 @@ def test_api_docs_point_at_the_local_schema(db):
 def test_the_docs_group_operations_by_resource(schema):
     assert schema["paths"]["/api/v1/me/"]["get"]["tags"] == ["me"]
     assert schema["paths"]["/api/v1/members/{id}/"]["patch"]["tags"] == ["members"]
+
+
+# --- The error answers of every operation --------------------------------------------
+
+
+def operations(schema):
+    for path, methods in schema["paths"].items():
+        for method, operation in methods.items():
+            if isinstance(operation, dict) and "responses" in operation:
+                yield path, method, operation
+
+
+def test_every_operation_documents_401_and_403(schema):
+    missing = [
+        f"{method.upper()} {path}"
+        for path, method, operation in operations(schema)
+        if not {"401", "403"} <= set(operation["responses"])
+    ]
+    assert missing == []
+
+
+def test_operations_on_one_object_document_404_and_writes_document_400(schema):
+    problems = []
+    for path, method, operation in operations(schema):
+        responses = operation["responses"]
+        if "{" in path and "404" not in responses:
+            problems.append(f"{method.upper()} {path}: no 404")
+        if method in {"post", "put", "patch"} and "400" not in responses:
+            problems.append(f"{method.upper()} {path}: no 400")
+    assert problems == []
+    errors = schema["paths"]["/api/v1/accounts/{id}/"]["patch"]["responses"]
+    assert errors["400"]["content"]["application/json"]["schema"] == {
+        "$ref": "#/components/schemas/ValidationError"
+    }
+    assert errors["404"]["content"]["application/json"]["schema"] == {
+        "$ref": "#/components/schemas/Error"
+    }
+
+
+def test_a_versioned_write_documents_409():
+    from spm.api.schema import add_error_responses
+
+    schema = {
+        "paths": {
+            "/api/v1/quotas/{id}/": {
+                "patch": {
+                    "requestBody": {
+                        "content": {
+                            "application/json": {
+                                "schema": {"$ref": "#/components/schemas/PatchedQuota"}
+                            }
+                        }
+                    },
+                    "responses": {"200": {"description": ""}},
+                },
+                "get": {"responses": {"200": {"description": ""}}},
+            }
+        },
+        "components": {"schemas": {"PatchedQuota": {"properties": {"version": {}}}}},
+    }
+    result = add_error_responses(schema, None, None, True)
+    paths = result["paths"]["/api/v1/quotas/{id}/"]
+    assert set(paths["patch"]["responses"]) == {"200", "400", "401", "403", "404", "409"}
+    assert set(paths["get"]["responses"]) == {"200", "401", "403", "404"}

@@ -26,14 +26,21 @@ def broken(request):
     raise RuntimeError("Something broke")
 
 
-# This module is also the URLconf of its tests: the real routes plus views that fail on purpose.
+# This module is also the URLconf of its tests: the real routes plus views that fail on
+# purpose, and the project's error handlers.
 urlpatterns = [
     path("test-errors/403/", forbidden),
     path("test-errors/400/", suspicious),
     path("test-errors/404/", missing),
     path("test-errors/500/", broken),
+    path("api/test-errors/403/", forbidden),
+    path("api/test-errors/400/", suspicious),
+    path("api/test-errors/404/", missing),
+    path("api/test-errors/500/", broken),
     *spm.urls.urlpatterns,
 ]
+handler400, handler403 = spm.urls.handler400, spm.urls.handler403
+handler404, handler500 = spm.urls.handler404, spm.urls.handler500
 
 pytestmark = pytest.mark.urls(__name__)
 
@@ -95,3 +102,41 @@ def test_server_error_page_renders_without_a_request_or_the_database(django_asse
         html = render_to_string("500.html")
     assert "Something went wrong" in html
     assert "css/app.css" in html
+
+
+# --- The API speaks JSON to the end ---------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("url", "status"),
+    [
+        ("/api/v1/no-such-resource/", 404),
+        ("/api/no-such-thing/", 404),
+        ("/api/test-errors/404/", 404),
+        ("/api/test-errors/403/", 403),
+        ("/api/test-errors/400/", 400),
+        ("/api/test-errors/500/", 500),
+    ],
+)
+def test_errors_under_the_api_answer_json(org, api_for, url, status):
+    client = api_for(org.rep)
+    client.raise_request_exception = False
+    response = client.get(url)
+    assert response.status_code == status
+    assert response["Content-Type"] == "application/json"
+    body = response.json()
+    assert set(body) == {"detail"}
+    assert "Something broke" not in body["detail"] and "No such quota" not in body["detail"]
+
+
+def test_a_method_the_api_does_not_allow_answers_json(org, api_for):
+    response = api_for(org.rep).delete("/api/v1/me/")
+    assert response.status_code == 405
+    assert response["Content-Type"] == "application/json"
+    assert "detail" in response.json()
+
+
+def test_an_anonymous_caller_of_an_unknown_api_path_gets_json(db):
+    response = Client().get("/api/v1/nothing-here/")
+    assert response.status_code == 404
+    assert response.json() == {"detail": "Not found."}

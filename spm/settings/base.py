@@ -220,6 +220,10 @@ SPECTACULAR_SETTINGS = {
     "COMPONENT_SPLIT_REQUEST": True,
     # Group the docs by resource (me, members, quotas…) rather than under one "v1" tag.
     "SCHEMA_PATH_PREFIX": r"/api/v[0-9]+",
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "spm.api.schema.add_error_responses",
+    ],
 }
 
 # --- Celery ------------------------------------------------------------------
