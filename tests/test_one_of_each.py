@@ -3,12 +3,21 @@ there, so the copies cannot drift apart.
 
 - uv is installed by ``scripts/bootstrap`` only, which pins its version once; the test runner,
   the demo and CI call it.
+- The browser's date picker is ``spm.web.widgets.DateInput``; no other module defines one.
 """
 
+import ast
+import datetime as dt
 import re
 from pathlib import Path
 
+from django import forms
+from django.utils import translation
+
+from spm.web.widgets import DateInput
+
 BASE_DIR = Path(__file__).resolve().parent.parent
+FIRST_PARTY_PACKAGES = ["spm", "territories", "quotas", "activities", "accountability"]
 
 # --- uv: one bootstrap script, one pinned version -------------------------------------------
 
@@ -57,3 +66,77 @@ def test_the_docker_image_installs_the_uv_version_the_bootstrap_script_pins():
     pins = re.findall(r"uv==([\w.]+)", (BASE_DIR / "Dockerfile").read_text())
 
     assert pins == [pinned_uv_version()]
+
+
+# --- The date picker: one widget -----------------------------------------------------------
+
+
+def first_party_modules() -> list[Path]:
+    return sorted(
+        path
+        for package in FIRST_PARTY_PACKAGES
+        for path in (BASE_DIR / package).rglob("*.py")
+        if "migrations" not in path.parts
+    )
+
+
+def date_input_classes(path: Path) -> list[str]:
+    """Names of the classes in ``path`` whose body sets ``input_type = "date"``."""
+    found = []
+    for node in ast.walk(ast.parse(path.read_text(), filename=str(path))):
+        if not isinstance(node, ast.ClassDef):
+            continue
+        for statement in node.body:
+            targets = (
+                statement.targets
+                if isinstance(statement, ast.Assign)
+                else [statement.target]
+                if isinstance(statement, ast.AnnAssign)
+                else []
+            )
+            value = getattr(statement, "value", None)
+            if (
+                any(isinstance(t, ast.Name) and t.id == "input_type" for t in targets)
+                and isinstance(value, ast.Constant)
+                and value.value == "date"
+            ):
+                found.append(node.name)
+    return found
+
+
+def test_the_search_for_date_widgets_finds_the_shared_one():
+    # Guards the test below against passing because it looks in the wrong place.
+    widgets = BASE_DIR / "spm" / "web" / "widgets.py"
+    assert widgets in first_party_modules()
+    assert date_input_classes(widgets) == ["DateInput"]
+
+
+def test_no_module_but_the_shared_widgets_defines_its_own_date_picker():
+    shared = BASE_DIR / "spm" / "web" / "widgets.py"
+    copies = {
+        str(path.relative_to(BASE_DIR)): names
+        for path in first_party_modules()
+        if path != shared and (names := date_input_classes(path))
+    }
+
+    assert copies == {}, "use spm.web.widgets.DateInput instead of these copies"
+
+
+def test_the_date_picker_renders_and_reads_iso_dates_whatever_the_language():
+    class Form(forms.Form):
+        day = forms.DateField(widget=DateInput)
+
+    with translation.override("de"):
+        html = str(Form(initial={"day": dt.date(2026, 3, 31)})["day"])
+        bound = Form(data={"day": "2026-03-31"})
+        assert bound.is_valid(), bound.errors
+
+    assert 'type="date"' in html
+    assert 'value="2026-03-31"' in html
+    assert bound.cleaned_data["day"] == dt.date(2026, 3, 31)
+
+
+def test_the_date_picker_keeps_the_attributes_it_is_given():
+    html = DateInput(attrs={"min": "2026-01-01"}).render("day", dt.date(2026, 3, 31))
+
+    assert 'min="2026-01-01"' in html and 'value="2026-03-31"' in html

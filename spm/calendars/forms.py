@@ -3,17 +3,9 @@
 from django import forms
 
 from spm.tenancy.models import Membership
+from spm.web.widgets import DateInput
 
 from .models import Holiday, TimeOff
-
-
-class DateInput(forms.DateInput):
-    """The browser's date picker; values travel as ISO dates whatever the locale."""
-
-    input_type = "date"
-
-    def __init__(self, **kwargs):
-        super().__init__(format="%Y-%m-%d", **kwargs)
 
 
 class HolidayForm(forms.Form):

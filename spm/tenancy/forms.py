@@ -14,6 +14,8 @@ from django.contrib.auth import get_user_model, password_validation
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db.models import QuerySet
 
+from spm.web.widgets import DateInput
+
 from .models import Membership, Role, Tenant
 from .services import tenant_create
 
@@ -61,10 +63,6 @@ def manager_choices(*, tenant: Tenant, exclude: Membership | None = None) -> Que
 class ManagerChoiceField(forms.ModelChoiceField):
     def label_from_instance(self, obj: Membership) -> str:
         return f"{obj.name} ({obj.get_role_display()})"
-
-
-class DateInput(forms.DateInput):
-    input_type = "date"
 
 
 class OrganisationSignupForm(forms.Form):
