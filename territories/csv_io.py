@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
 from spm.tenancy.models import Tenant
+from spm.web.exports import csv_lines
 
 from . import services
 from .models import Account, AccountAssignment, Territory
@@ -209,22 +210,21 @@ def accounts_import(*, tenant: Tenant, actor, data: bytes) -> ImportResult:
 
 
 def accounts_export(accounts: Iterable[Account]) -> Iterator[str]:
-    """CSV lines (header first) in the import format, so an export can be re-imported."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-
-    def flush() -> str:
-        value = buffer.getvalue()
-        buffer.seek(0)
-        buffer.truncate(0)
-        return value
-
-    writer.writerow(COLUMNS)
-    yield flush()
-    for account in accounts:
-        writer.writerow([
-            account.external_id, account.name, account.industry, account.country,
-            account.region, account.postal_code, f"{account.annual_potential:.2f}",
-            account.territory.name if account.territory_id else "",
-        ])  # fmt: skip
-        yield flush()
+    """CSV lines (header first) in the import format, so an export can be re-imported.
+    Written by the one export writer, which keeps cells from running as formulas."""
+    return csv_lines(
+        COLUMNS,
+        (
+            [
+                account.external_id,
+                account.name,
+                account.industry,
+                account.country,
+                account.region,
+                account.postal_code,
+                account.annual_potential.quantize(Decimal("0.01")),
+                account.territory.name if account.territory_id else "",
+            ]
+            for account in accounts
+        ),
+    )

@@ -5,8 +5,6 @@ parse and authorise, call selectors, and render. Another organisation's objects 
 reach a query: every selector filters by the active tenant.
 """
 
-import csv
-import io
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -19,6 +17,7 @@ from django.utils.text import slugify
 
 from spm.tenancy.models import Role
 from spm.tenancy.views import role_required
+from spm.web.exports import csv_download
 
 from . import selectors
 from .models import Account, TerritoryMember
@@ -210,44 +209,39 @@ STATUS_LABELS = {
 }
 
 
-def _csv_safe(value: str) -> str:
-    """Keep spreadsheet programs from running a cell that starts like a formula."""
-    return f"'{value}" if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
+BALANCE_COLUMNS = [
+    "territory",
+    "parent",
+    "accounts",
+    "total_potential",
+    "owners",
+    "potential_per_owner",
+    "deviation_pct",
+    "status",
+]
 
 
 def _balance_csv(rows: list[selectors.BalanceRow], *, tenant, today) -> HttpResponse:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(
-        [
-            "territory",
-            "parent",
-            "accounts",
-            "total_potential",
-            "owners",
-            "potential_per_owner",
-            "deviation_pct",
-            "status",
-        ]
-    )
     names = {row.territory.pk: row.territory.name for row in rows}
-    for row in rows:
-        writer.writerow(
-            [
-                _csv_safe(row.territory.name),
-                _csv_safe(names.get(row.territory.parent_id, "")),
-                row.account_count,
-                f"{row.total_potential:.2f}",
-                _csv_safe("; ".join(owner.name for owner in row.owners)),
-                "" if row.potential_per_owner is None else f"{row.potential_per_owner:.2f}",
-                "" if row.deviation_pct is None else f"{row.deviation_pct:.1f}",
-                STATUS_LABELS[balance_status(row)],
-            ]
-        )
-    response = HttpResponse(buffer.getvalue(), content_type="text/csv; charset=utf-8")
+    lines = (
+        [
+            row.territory.name,
+            names.get(row.territory.parent_id, ""),
+            row.account_count,
+            row.total_potential.quantize(Decimal("0.01")),
+            "; ".join(owner.name for owner in row.owners),
+            None
+            if row.potential_per_owner is None
+            else row.potential_per_owner.quantize(Decimal("0.01")),
+            None
+            if row.deviation_pct is None
+            else Decimal(row.deviation_pct).quantize(Decimal("0.1")),
+            STATUS_LABELS[balance_status(row)],
+        ]
+        for row in rows
+    )
     filename = f"territory-balance-{slugify(tenant.slug)}-{today:%Y-%m-%d}.csv"
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response
+    return csv_download(filename, BALANCE_COLUMNS, lines)
 
 
 @role_required(Role.ADMIN, Role.MANAGER)

@@ -607,3 +607,13 @@ def test_the_superuser_chooses_the_organisation_to_import_into(root, org, other,
     assert response.status_code == 302
     nova = Account.all_tenants.get(external_id="N-1")
     assert (nova.tenant_id, nova.territory_id) == (other.tenant.pk, book["foreign_territory"].pk)
+
+
+def test_the_account_export_neutralises_cells_that_look_like_formulas(client_for, org, book):
+    AccountFactory(
+        tenant=org.tenant, name='=HYPERLINK("http://evil.example","Click")', external_id="+1"
+    )
+    rows = csv_rows(client_for(org.admin).get(EXPORT))
+    by_name = {row[1]: row for row in rows[1:]}
+    assert '\'=HYPERLINK("http://evil.example","Click")' in by_name
+    assert by_name['\'=HYPERLINK("http://evil.example","Click")'][0] == "'+1"
