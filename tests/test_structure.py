@@ -20,7 +20,12 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, Spec
 from spm import plugins
 from spm.api.base import TenantAPIMixin, TenantViewSet
 from spm.api.urls import router as api_router
-from spm.tenancy.admin_base import PlatformOnlyAdminMixin, TenantScopedAdmin, TenantScopedInline
+from spm.tenancy.admin_base import (
+    SECRET_FIELD_NAMES,
+    PlatformOnlyAdminMixin,
+    TenantScopedAdmin,
+    TenantScopedInline,
+)
 from spm.tenancy.models import Tenant, TenantOwnedModel
 
 # Apps whose every table belongs to one organisation.
@@ -357,3 +362,33 @@ def test_every_unscoped_query_says_why():
             if not any("#" in nearby for nearby in context):
                 unexplained.append(f"{relative}:{number + 1}: {line.strip()}")
     assert unexplained == []
+
+
+SECRET_LOOKUPS = [
+    (model, model_admin, field.name)
+    for model, model_admin in REGISTERED
+    for field in model._meta.get_fields()
+    if field.name in SECRET_FIELD_NAMES
+]
+
+
+def test_the_models_with_secrets_are_found():
+    assert {(model._meta.label, name) for model, _, name in SECRET_LOOKUPS} >= {
+        ("tenancy.Invitation", "key"),
+        ("tenancy.ApiToken", "digest"),
+        ("users.User", "password"),
+    }
+
+
+@pytest.mark.parametrize(
+    ("model", "model_admin", "name"),
+    SECRET_LOOKUPS,
+    ids=[f"{m._meta.label}.{n}" for m, _, n in SECRET_LOOKUPS],
+)
+def test_no_admin_filter_or_search_reaches_a_secret_field(rf, model, model_admin, name):
+    request = rf.get("/")
+    for lookup in (name, f"{name}__regex", f"{name}__startswith", f"{name}__exact"):
+        assert not model_admin.lookup_allowed(lookup, "a", request), lookup
+    request.user = get_user_model()(is_superuser=True, is_active=True)
+    searched = model_admin.get_search_fields(request)
+    assert not [field for field in searched if name in field.split("__")]

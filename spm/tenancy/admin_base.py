@@ -31,6 +31,7 @@ from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models
 from django.db.models import UniqueConstraint
+from django.db.models.constants import LOOKUP_SEP
 from django.http import HttpRequest, HttpResponseRedirect
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -109,7 +110,30 @@ class SpmAdminSite(admin.AdminSite):
         return context
 
 
-class PlatformOnlyAdminMixin:
+# Fields holding secrets (invitation keys, token digests, password hashes). No admin
+# filter, lookup or search may touch them: ``?key__regex=^a`` answered row counts would
+# let an admin recover a whole key by bisection.
+SECRET_FIELD_NAMES = frozenset({"key", "digest", "password", "secret", "recovery_codes"})
+
+
+class RefuseSecretLookupsMixin:
+    """Refuses (400) any change-list lookup through a secret field, whoever asks."""
+
+    def lookup_allowed(self, lookup, value, request=None):
+        if SECRET_FIELD_NAMES.intersection(lookup.split(LOOKUP_SEP)):
+            return False
+        return super().lookup_allowed(lookup, value, request)
+
+    def get_search_fields(self, request):
+        fields = super().get_search_fields(request)
+        return [
+            name
+            for name in fields
+            if not SECRET_FIELD_NAMES.intersection(name.lstrip("^=@").split(LOOKUP_SEP))
+        ]
+
+
+class PlatformOnlyAdminMixin(RefuseSecretLookupsMixin):
     """For platform-level models (users, tenants): only the superuser sees them."""
 
     def has_module_permission(self, request):
@@ -203,7 +227,7 @@ class TenantScopedModelForm(forms.ModelForm):
             self._update_errors(ValidationError(errors))
 
 
-class TenantScopedAdmin(admin.ModelAdmin):
+class TenantScopedAdmin(RefuseSecretLookupsMixin, admin.ModelAdmin):
     """Base of every admin class for a tenant-owned model. See the module docstring."""
 
     form = TenantScopedModelForm
