@@ -13,6 +13,7 @@ from django.forms.models import BaseInlineFormSet
 
 from spm.tenancy.admin_base import TenantScopedModelForm, add_service_errors
 from spm.tenancy.models import Tenant
+from spm.web.widgets import DateInput
 
 from .csv_io import MAX_BYTES
 from .models import Account, AssignmentRule, Territory, TerritoryMember, TerritoryRole
@@ -34,15 +35,6 @@ def territory_choices(tenant: Tenant) -> list[tuple[str, str]]:
         for territory, depth in territory_tree(tenant=tenant)
         if territory.active
     ]
-
-
-class DateInput(forms.DateInput):
-    """The browser's own date picker; it submits ISO dates."""
-
-    input_type = "date"
-
-    def __init__(self, attrs=None):
-        super().__init__(attrs=attrs, format="%Y-%m-%d")
 
 
 def _tenant_field() -> forms.ModelChoiceField:
