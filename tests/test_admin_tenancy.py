@@ -71,7 +71,7 @@ def test_a_tenant_admin_opens_the_admin_without_a_staff_flag(org, client_for):
 
 
 @pytest.mark.parametrize("persona", ["manager", "rep"])
-def test_managers_and_reps_are_sent_to_the_admin_login(org, client_for, persona):
+def test_managers_and_reps_get_the_403_page(org, client_for, persona):
     client = client_for(getattr(org, persona))
     for url in [
         "/admin/",
@@ -79,14 +79,16 @@ def test_managers_and_reps_are_sent_to_the_admin_login(org, client_for, persona)
         f"/admin/tenancy/membership/{org.rep.pk}/change/",
     ]:
         response = client.get(url)
-        assert response.status_code == 302, url
-        assert response["Location"].startswith("/admin/login/"), url
+        assert response.status_code == 403, url
+        assert "403.html" in [template.name for template in response.templates], url
 
 
-def test_the_anonymous_are_sent_to_the_admin_login(db):
+def test_the_anonymous_are_sent_to_the_applications_login(db):
+    # Never to a password-only admin form: the application's login has two-factor
+    # authentication and rate limits.
     response = Client().get("/admin/tenancy/membership/")
     assert response.status_code == 302
-    assert response["Location"].startswith("/admin/login/")
+    assert response["Location"] == "/accounts/login/?next=/admin/tenancy/membership/"
 
 
 @pytest.mark.parametrize("url", ["/admin/tenancy/tenant/", "/admin/users/user/"])
