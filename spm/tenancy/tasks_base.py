@@ -9,6 +9,7 @@ out one scoped task per active organisation.
 """
 
 import functools
+import threading
 from collections.abc import Callable
 from typing import Any
 
@@ -36,17 +37,22 @@ def tenant_task(**task_options: Any) -> Callable:
     return decorator
 
 
+_discovery_lock = threading.Lock()
+
+
 @functools.cache
 def registered_task(name: str) -> Any:
     """The task registered under ``name``, importing every app's ``tasks.py`` first.
 
     Services enqueue their tasks by name: a service module importing its own ``tasks``
-    module (which imports the service) would make an import cycle.
+    module (which imports the service) would make an import cycle. The lock keeps two
+    threads from finalising Celery's task registry at once (one would see it half filled).
     """
     from spm.celery import app
 
-    app.loader.import_default_modules()  # What a worker does at start: autodiscovery.
-    return app.tasks[name]
+    with _discovery_lock:
+        app.loader.import_default_modules()  # What a worker does at start: autodiscovery.
+        return app.tasks[name]
 
 
 def enqueue_on_commit(task: Any, tenant: Tenant, *args: Any, **kwargs: Any) -> None:

@@ -204,12 +204,19 @@ def accounts_assign(
 
 
 def _territories_by_account(tenant: Tenant, ids: list[int]) -> dict[int, int | None]:
+    """Each account's territory, read under a row lock taken in primary-key order.
+
+    Two moves of one account at once serialise on the lock: the second reads where the
+    first put the account, so the history chain (``from`` = the previous ``to``) and the
+    reps' notices stay true; taking locks in one order means no two moves deadlock.
+    """
     current: dict[int, int | None] = {}
     for start in range(0, len(ids), UPDATE_CHUNK):
         current.update(
-            Account.objects.filter(
-                tenant=tenant, pk__in=ids[start : start + UPDATE_CHUNK]
-            ).values_list("id", "territory_id")
+            Account.objects.select_for_update()
+            .filter(tenant=tenant, pk__in=ids[start : start + UPDATE_CHUNK])
+            .order_by("pk")
+            .values_list("id", "territory_id")
         )
     return current
 
@@ -366,8 +373,11 @@ def accounts_upsert(
     external_ids = [row.external_id for row in rows]
     existing: dict[str, Account] = {}
     for start in range(0, len(external_ids), UPDATE_CHUNK):
-        for account in Account.objects.filter(
-            tenant=tenant, external_id__in=external_ids[start : start + UPDATE_CHUNK]
+        # Locked like ``accounts_assign`` does, so a move at the same moment waits.
+        for account in (
+            Account.objects.select_for_update()
+            .filter(tenant=tenant, external_id__in=external_ids[start : start + UPDATE_CHUNK])
+            .order_by("pk")
         ):
             existing[account.external_id] = account
 

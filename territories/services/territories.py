@@ -50,6 +50,7 @@ def territory_check(
         raise ValidationError(errors)
 
 
+@transaction.atomic
 def territory_save(
     *,
     tenant: Tenant,
@@ -66,6 +67,10 @@ def territory_save(
     on ``Lower(name)``, for two requests at once).
     """
     _check_tenant(tenant, territory, parent)
+    if territory is not None and parent is not None and parent.pk != territory.parent_id:
+        # Moving a territory under another serialises on the organisation's row, so two
+        # moves at once (A under B, B under A) cannot both pass the check and make a loop.
+        Tenant.objects.select_for_update().filter(pk=tenant.pk).first()
     territory_check(tenant=tenant, territory=territory, name=name, parent=parent)
     creating = territory is None
     territory = territory or Territory(tenant=tenant)
