@@ -199,6 +199,20 @@ def test_revoking_a_token_stops_it_working(org, client_for):
     assert api.get("/api/v1/me/").status_code == 401
 
 
+def test_the_admin_names_api_tokens_with_the_acronym(org, client_for):
+    client = client_for(org.admin)
+
+    index = client.get("/admin/")
+    names = {
+        m["object_name"]: m["name"] for app in index.context["app_list"] for m in app["models"]
+    }
+    changelist = client.get("/admin/tenancy/apitoken/")
+
+    assert names["ApiToken"] == "API tokens"
+    assert "Api token" not in index.content.decode()
+    assert changelist.context["title"] == "Select API token to view"
+
+
 def test_tokens_cannot_be_added_changed_or_deleted_in_the_admin(org, client_for):
     token = make_api_token(org)
     client = client_for(org.admin)

@@ -246,6 +246,9 @@ class ApiToken(TenantOwnedModel):
 
     class Meta:
         ordering = ["-created_at"]
+        # Django would derive "api token" from the class name; API is an acronym.
+        verbose_name = "API token"
+        verbose_name_plural = "API tokens"
         constraints = [
             models.UniqueConstraint(fields=["tenant", "digest"], name="apitoken_unique_digest"),
         ]
