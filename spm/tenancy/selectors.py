@@ -4,22 +4,33 @@ import datetime as dt
 from collections import defaultdict
 
 from django.db.models import Q, QuerySet
+from django.utils import timezone
 
 from .models import Membership, Role, Tenant
 
 
-def memberships_for_user(*, user) -> QuerySet[Membership]:
+def memberships_for_user(*, user) -> list[Membership]:
     """Every organisation a user belongs to, current memberships only, across tenants.
 
-    This is the one place that reads memberships before a tenant is chosen, so it uses
-    the unscoped manager and filters by the user explicitly.
+    A membership is current through its last day (``end_date``) in its organisation's
+    own time zone: an organisation already in tomorrow has ended it, one still in
+    yesterday has not. This is the one place that reads memberships before a tenant is
+    chosen, so it uses the unscoped manager and filters by the user explicitly.
     """
-    return (
+    # No time zone is a full day behind UTC, so anything that ended before yesterday (in
+    # UTC) has ended everywhere; the rest is decided by each organisation's own date.
+    yesterday_in_utc = timezone.now().astimezone(dt.UTC).date() - dt.timedelta(days=1)
+    candidates = (
         Membership.all_tenants.filter(user=user, tenant__is_active=True)
-        .filter(Q(end_date__isnull=True) | Q(end_date__gte=dt.date.today()))
+        .filter(Q(end_date__isnull=True) | Q(end_date__gte=yesterday_in_utc))
         .select_related("tenant", "user")
         .order_by("tenant__name")
     )
+    return [
+        membership
+        for membership in candidates
+        if membership.end_date is None or membership.end_date >= membership.tenant.today()
+    ]
 
 
 def member_list(*, tenant: Tenant) -> QuerySet[Membership]:
