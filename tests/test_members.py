@@ -224,12 +224,23 @@ def test_another_organisations_member_is_404(org, other, client_for):
     assert fresh(other.rep).role == Role.REP
 
 
-def test_a_manager_gets_404_on_the_edit_page_even_for_their_reports(org, client_for):
+def test_a_manager_is_refused_the_edit_page_of_their_own_report(org, client_for):
     client = client_for(org.manager)
-    assert client.get(edit_url(org.rep)).status_code == 404
+    assert client.get(edit_url(org.rep)).status_code == 403
     response = client.post(edit_url(org.rep), form_data(org.rep, end_date="2026-01-31"))
-    assert response.status_code == 404
+    assert response.status_code == 403
     assert fresh(org.rep).end_date is None
+
+
+def test_a_manager_gets_404_for_a_member_outside_their_reporting_tree(org, client_for):
+    client = client_for(org.manager)
+    assert client.get(edit_url(org.outsider_rep)).status_code == 404
+    assert client.get(edit_url(org.admin)).status_code == 404  # Their own manager.
+    response = client.post(
+        edit_url(org.outsider_rep), form_data(org.outsider_rep, end_date="2026-01-31")
+    )
+    assert response.status_code == 404
+    assert fresh(org.outsider_rep).end_date is None
 
 
 def test_a_rep_is_refused_the_edit_page(org, client_for):

@@ -105,13 +105,13 @@ def members(request: HttpRequest) -> HttpResponse:
 
 @role_required(Role.ADMIN, Role.MANAGER)
 def member_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    """Admins change any member; managers change no one. A manager opening someone in
+    their reporting tree (whom they see on the members page) gets a 403; anyone else is
+    a 404, like another organisation's member."""
     tenant, viewer = request.tenant, request.membership
+    member = get_object_or_404(visible_members(tenant=tenant, viewer=viewer), pk=pk)
     if not viewer.is_admin:
-        # Managers may see people but not change them: the edit page does not exist for them.
-        raise Http404
-    member = get_object_or_404(
-        Membership.objects.select_related("user", "manager__user"), tenant=tenant, pk=pk
-    )
+        raise PermissionDenied("Only admins change members.")
     form = MemberForm(_posted(request), tenant=tenant, member=member)
     if request.method == "POST" and form.is_valid():
         try:

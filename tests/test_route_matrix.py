@@ -1,0 +1,695 @@
+"""The route × role × tenant matrix: every URL pattern of the project (pages, admin, API
+and allauth alike) answers the anonymous visitor and acme's rep, manager and admin as
+``EXPECTED`` says, and every pattern that names an object answers 404 when acme's admin
+names globex's object instead (DESIGN section 3: no existence leak).
+
+The routes are found by walking the URLconf, never listed by hand, so a new route
+without a row in ``EXPECTED`` fails, and so does a new object route whose row does not
+say which object its id names. Rows are keyed by the route's full name
+(``tenancy:member_edit``, ``admin:territories_account_change``), or by its pattern where
+it has no name of its own: the admin's ``<id>/`` redirects and DRF's format-suffix twin
+of each API route (``members.json``), which reuses the route's name.
+
+Every route is requested with GET, the API with the session (which it accepts as it
+accepts a token). A route that only takes POST says so with a 405 in its row; its
+cross-tenant check is then a POST, which would change something if the wall had a hole.
+"""
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from urllib.parse import urlsplit
+
+import pytest
+from allauth.account.models import EmailAddress
+from allauth.mfa.models import Authenticator
+from django.conf import settings
+from django.contrib import admin as django_admin
+from django.contrib.auth.models import Group
+from django.contrib.contenttypes.models import ContentType
+from django.db import models, transaction
+from django.test import Client
+from django.urls import URLPattern, URLResolver, get_resolver, resolve
+from django.urls.converters import IntConverter, PathConverter
+from django.urls.resolvers import RoutePattern
+
+from spm.calendars.models import Holiday, TimeOff
+from spm.notifications.models import Notification
+from spm.tenancy.context import tenant_context
+from spm.tenancy.models import ApiToken, AuditEvent, Invitation, Membership, Tenant
+from spm.tenancy.services import api_token_issue, audit
+from spm.users.models import User
+from territories.models import Account, AccountAssignment, AssignmentRule, Territory
+
+from .conftest import Org, build_org, login
+from .factories import HolidayFactory, InvitationFactory, TimeOffFactory
+from .territories.factories import AccountFactory, AssignmentRuleFactory, TerritoryFactory
+
+# --- Walking the URLconf --------------------------------------------------------------------
+
+# Parameters that name one object: the admin's ``object_id`` and ``content_type_id``, the
+# API routers' ``pk``, the user admin's password page's ``id``. An ``int`` or ``path``
+# converter names one too, whatever the parameter is called.
+OBJECT_PARAMETERS = {"pk", "id", "object_id", "content_type_id"}
+REGEX_GROUP = re.compile(r"\(\?P<(?P<name>\w+)>[^)]*\)")
+ROUTE_PARAMETER = re.compile(r"<(?:[^>:]+:)?(?P<name>[^>]+)>")
+
+
+@dataclass(frozen=True)
+class Route:
+    key: str  # The full name, or the pattern where the route has no name of its own.
+    route: str  # The whole pattern, joined as Django's ``ResolverMatch.route`` joins it.
+    parts: tuple  # The patterns from the root URLconf down to the route.
+    object_parameters: tuple[str, ...]
+
+    def path(self, values: dict[str, str]) -> str:
+        """The path this route answers for ``values``, built from its own patterns."""
+        return "/" + "".join(fill(part, values) for part in self.parts)
+
+
+def fill(part, values: dict[str, str]) -> str:
+    """One pattern with ``values`` in place of its parameters."""
+    if isinstance(part, RoutePattern):
+        return ROUTE_PARAMETER.sub(
+            lambda m: part.converters[m["name"]].to_url(values[m["name"]]), str(part)
+        )
+    piece = REGEX_GROUP.sub(lambda m: values[m["name"]], part.regex.pattern)
+    piece = piece.removeprefix("^").removesuffix("$")
+    return piece.replace("/?", "/").replace("\\.", ".")
+
+
+def walk(patterns, namespaces: tuple = (), parts: tuple = (), route: str = ""):
+    """``(full name, chain of patterns, joined route)`` of every URL pattern."""
+    for pattern in patterns:
+        text = str(pattern.pattern)
+        joined = route + (text.removeprefix("^") if route else text)
+        chain = (*parts, pattern.pattern)
+        if isinstance(pattern, URLResolver):
+            inner = (*namespaces, pattern.namespace) if pattern.namespace else namespaces
+            yield from walk(pattern.url_patterns, inner, chain, joined)
+        elif isinstance(pattern, URLPattern):
+            name = ":".join((*namespaces, pattern.name)) if pattern.name else ""
+            yield name, chain, joined
+
+
+def parameters_of(parts: tuple) -> tuple[list[str], list[str]]:
+    """All the parameters of a chain of patterns, and those that name an object."""
+    names, objects = [], []
+    for part in parts:
+        if isinstance(part, RoutePattern):
+            for name, converter in part.converters.items():
+                names.append(name)
+                if name in OBJECT_PARAMETERS or isinstance(converter, IntConverter | PathConverter):
+                    objects.append(name)
+        else:
+            for name in part.regex.groupindex:
+                names.append(name)
+                if name in OBJECT_PARAMETERS:
+                    objects.append(name)
+    return names, objects
+
+
+def project_routes() -> list[Route]:
+    routes = []
+    for name, parts, joined in walk(get_resolver().url_patterns):
+        names, objects = parameters_of(parts)
+        is_format_twin = "format" in names  # DRF's ``.json`` twin shares the route's name.
+        routes.append(
+            Route(
+                key=name if name and not is_format_twin else joined,
+                route=joined,
+                parts=parts,
+                object_parameters=tuple(objects),
+            )
+        )
+    return routes
+
+
+ROUTES = project_routes()
+OBJECT_ROUTES = [route for route in ROUTES if route.object_parameters]
+
+
+def route_id(route: Route) -> str:
+    return route.key
+
+
+# --- Answers ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Answer:
+    status: int
+    # A redirect's target path, its query left out; ``{url}`` stands for the path asked for.
+    location: str = ""
+
+    def __str__(self) -> str:
+        return f"{self.status} → {self.location}" if self.location else str(self.status)
+
+    def for_path(self, path: str) -> "Answer":
+        return replace(self, location=self.location.replace("{url}", path))
+
+
+def redirect_to(path: str) -> Answer:
+    return Answer(302, path)
+
+
+def answer_of(response) -> Answer:
+    if response.streaming:
+        # Read the whole download (CSV exports): an error while writing it must show here.
+        b"".join(response.streaming_content)
+    if 300 <= response.status_code < 400:
+        return Answer(response.status_code, urlsplit(response["Location"]).path)
+    return Answer(response.status_code)
+
+
+OK = Answer(200)
+UNAUTHORIZED = Answer(401)
+FORBIDDEN = Answer(403)
+NOT_FOUND = Answer(404)
+NOT_ALLOWED = Answer(405)  # The route takes POST only.
+LOGIN = redirect_to("/accounts/login/")
+HOME = redirect_to("/")
+ADMIN_LOGIN = redirect_to("/admin/login/")
+ADMIN_INDEX = redirect_to("/admin/")
+REAUTHENTICATE = redirect_to("/accounts/reauthenticate/")
+TO_CHANGE_PAGE = redirect_to("{url}change/")  # The admin's ``<id>/`` → ``<id>/change/``.
+
+
+# --- The objects an id names ----------------------------------------------------------------
+# Each maker creates (or picks) an object in the organisation it is given; the matrix
+# takes acme's, the cross-tenant check globex's. They run inside that organisation's scope.
+
+Maker = Callable[[Org], models.Model | dict[str, str]]
+
+
+def make_member(org: Org) -> Membership:
+    return org.rep  # The manager's report: the manager sees them but may not change them.
+
+
+def make_invitation(org: Org) -> Invitation:
+    return InvitationFactory(tenant=org.tenant, email=f"new@{org.tenant.slug}.test")
+
+
+def invitation_key(org: Org) -> dict[str, str]:
+    return {"key": make_invitation(org).key}
+
+
+def make_api_token(org: Org) -> ApiToken:
+    api_token_issue(tenant=org.tenant, actor=None, membership=org.rep)
+    return ApiToken.objects.get(tenant=org.tenant, membership=org.rep)
+
+
+def make_audit_event(org: Org) -> AuditEvent:
+    return audit(tenant=org.tenant, actor=org.admin.user, action="test.done", obj=org.rep)
+
+
+def make_holiday(org: Org) -> Holiday:
+    return HolidayFactory(tenant=org.tenant)
+
+
+def make_time_off(org: Org) -> TimeOff:
+    return TimeOffFactory(member=org.rep)  # The rep's own, in the manager's reporting tree.
+
+
+def make_notification(org: Org) -> Notification:
+    # The admin's own: nobody else may open it, whatever their role.
+    return Notification.objects.create(
+        tenant=org.tenant, recipient=org.admin, kind="test", title="Hello", url="/calendar/"
+    )
+
+
+def make_territory(org: Org) -> Territory:
+    return TerritoryFactory(tenant=org.tenant)  # Nobody works it: the rep may not see it.
+
+
+def make_account(org: Org) -> Account:
+    return AccountFactory(tenant=org.tenant)
+
+
+def make_assignment_rule(org: Org) -> AssignmentRule:
+    return AssignmentRuleFactory(territory=make_territory(org))
+
+
+def make_account_assignment(org: Org) -> AccountAssignment:
+    return AccountAssignment.objects.create(
+        tenant=org.tenant,
+        account=make_account(org),
+        to_territory=make_territory(org),
+        effective_date=org.tenant.today(),
+        changed_by=org.admin.user,
+    )
+
+
+# Platform-level objects: no organisation's; the platform superuser administers them.
+
+
+def make_tenant(org: Org) -> Tenant:
+    return org.tenant
+
+
+def make_user(org: Org) -> User:
+    return org.rep.user
+
+
+def make_group(org: Org) -> Group:
+    return Group.objects.create(name=f"{org.tenant.slug} people")
+
+
+def make_email_address(org: Org) -> EmailAddress:
+    return EmailAddress.objects.get(user=org.rep.user)
+
+
+def make_authenticator(org: Org) -> Authenticator:
+    return Authenticator.objects.create(
+        user=org.rep.user, type=Authenticator.Type.RECOVERY_CODES, data={"seed": "0" * 40}
+    )
+
+
+# --- The table ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Row:
+    """What a route answers the anonymous visitor and acme's rep, manager and admin."""
+
+    anonymous: Answer
+    rep: Answer
+    manager: Answer
+    admin: Answer
+    # What the route's id names, made in a given organisation; or, for a route keyed by
+    # something else, its parameters themselves.
+    obj: Maker | None = None
+    values: dict[str, str] = field(default_factory=dict)  # The other parameters.
+    query: str = ""  # A query string the route needs in order to answer at all.
+    # What acme's admin gets for globex's object: 404, like a missing one.
+    foreign: Answer = NOT_FOUND
+
+
+PUBLIC = Row(OK, OK, OK, OK)
+
+
+def signed_in(answer: Answer, **details) -> Row:
+    """Visitors are sent to log in; every member gets ``answer``."""
+    return Row(LOGIN, answer, answer, answer, **details)
+
+
+EVERY_MEMBER = signed_in(OK)
+POST_ONLY = signed_in(NOT_ALLOWED)
+
+
+def managers_and_admins(**details) -> Row:
+    return Row(LOGIN, FORBIDDEN, OK, OK, **details)
+
+
+def admins(**details) -> Row:
+    return Row(LOGIN, FORBIDDEN, FORBIDDEN, OK, **details)
+
+
+def admin_site(answer: Answer = OK, **details) -> Row:
+    """The admin site: visitors log in through the application's own login; members
+    without the admin role get the admin's login page (to sign in as an admin); acme's
+    admin gets ``answer``."""
+    return Row(LOGIN, ADMIN_LOGIN, ADMIN_LOGIN, answer, **details)
+
+
+def platform_only(obj: Maker | None = None, answer: Answer = FORBIDDEN) -> Row:
+    """Platform-level models (users, organisations, groups, e-mail addresses, two-factor
+    authenticators) are the superuser's: an organisation's admin is refused the whole
+    model, whatever the id, so globex's object is the same 403 as acme's and tells
+    them nothing."""
+    return admin_site(answer, obj=obj, foreign=FORBIDDEN if obj else NOT_FOUND)
+
+
+def api(rep: Answer = OK, manager: Answer = OK, admin: Answer = OK, **details) -> Row:
+    """The API: a visitor without credentials gets 401 (it asks for a token)."""
+    return Row(UNAUTHORIZED, rep, manager, admin, **details)
+
+
+AUTOCOMPLETE = "app_label=calendars&model_name=timeoff&field_name=member&term=a"
+FORMAT = {"format": "json"}  # DRF's format-suffix twins are asked for JSON.
+
+EXPECTED: dict[str, Row] = {
+    # --- The application's pages ---
+    "home": EVERY_MEMBER,
+    "tenancy:switch": POST_ONLY,
+    "tenancy:members": managers_and_admins(),
+    # The rep is the manager's report: the manager sees them listed but may not edit.
+    "tenancy:member_edit": admins(obj=make_member),
+    "tenancy:invitations": admins(),
+    # POST only; the cross-tenant check POSTs to revoke globex's invitation.
+    "tenancy:invitation_revoke": Row(LOGIN, FORBIDDEN, FORBIDDEN, NOT_ALLOWED, obj=make_invitation),
+    # An invitation link is public; it is addressed to new@acme.test, so anyone signed in
+    # as someone else is refused it (and told to sign out).
+    "tenancy:invitation_accept": Row(OK, FORBIDDEN, FORBIDDEN, FORBIDDEN, obj=invitation_key),
+    "tenancy:settings": admins(),
+    "calendars:index": EVERY_MEMBER,
+    "calendars:holiday_create": admins(),
+    "calendars:holiday_edit": admins(obj=make_holiday),
+    "calendars:holiday_delete": admins(obj=make_holiday),
+    "calendars:time_off_create": managers_and_admins(),
+    # The rep's own time off: they read it on the calendar; their manager changes it.
+    "calendars:time_off_edit": managers_and_admins(obj=make_time_off),
+    "calendars:time_off_delete": managers_and_admins(obj=make_time_off),
+    "territories:mine": EVERY_MEMBER,
+    "territories:balance": managers_and_admins(),
+    "notifications:index": EVERY_MEMBER,
+    "notifications:mark_read": POST_ONLY,
+    # The admin's notification: it sends them where it points; anyone else's is a 404.
+    "notifications:open": Row(
+        LOGIN, NOT_FOUND, NOT_FOUND, redirect_to("/calendar/"), obj=make_notification
+    ),
+    # --- Signing in, out and up (allauth) ---
+    "account_login": Row(OK, HOME, HOME, HOME),
+    "account_logout": EVERY_MEMBER,  # A page asking to confirm; logging out is a POST.
+    "account_inactive": PUBLIC,
+    "account_signup": Row(OK, HOME, HOME, HOME),
+    "account_reauthenticate": EVERY_MEMBER,
+    "account_request_reauthentication_code": EVERY_MEMBER,
+    # No code was sent: back to asking for one.
+    "account_confirm_reauthentication_code": signed_in(
+        redirect_to("/accounts/reauthenticate/code/")
+    ),
+    "account_email": EVERY_MEMBER,
+    "account_email_verification_sent": PUBLIC,
+    "account_change_password": EVERY_MEMBER,
+    # Everyone here has a password already, so they are sent to change it.
+    "account_set_password": signed_in(redirect_to("/accounts/password/change/")),
+    "account_reset_password": PUBLIC,
+    "account_reset_password_done": PUBLIC,
+    "account_reset_password_from_key_done": PUBLIC,
+    # A made-up key: the page says the link is invalid.
+    "account_reset_password_from_key": Row(
+        OK, OK, OK, OK, values={"uidb36": "1z", "key": "not-a-key"}
+    ),
+    "account_confirm_email": Row(OK, OK, OK, OK, values={"key": "not-a-key"}),
+    # Only halfway through a login that asked for a code or a second factor.
+    "account_confirm_login_code": Row(LOGIN, HOME, HOME, HOME),
+    "mfa_authenticate": Row(LOGIN, HOME, HOME, HOME),
+    "mfa_index": EVERY_MEMBER,
+    # Nobody has a second factor yet: reauthentication asks for the password, changing
+    # the factors asks to reauthenticate first (a test login is not a recent one), and
+    # what does not exist yet is a 404.
+    "mfa_reauthenticate": signed_in(REAUTHENTICATE),
+    "mfa_activate_totp": signed_in(REAUTHENTICATE),
+    "mfa_generate_recovery_codes": signed_in(REAUTHENTICATE),
+    "mfa_deactivate_totp": signed_in(NOT_FOUND),
+    "mfa_view_recovery_codes": signed_in(NOT_FOUND),
+    "mfa_download_recovery_codes": signed_in(NOT_FOUND),
+    # --- The admin site ---
+    "admin:index": admin_site(),
+    # Members without the admin role see the login form, to sign in as someone else.
+    "admin:login": Row(LOGIN, OK, OK, ADMIN_INDEX),
+    # Logging out is a POST; Django sends anyone not signed in to the admin to its index.
+    "admin:logout": Row(LOGIN, ADMIN_INDEX, ADMIN_INDEX, NOT_ALLOWED),
+    "admin:password_change": admin_site(),
+    "admin:password_change_done": admin_site(),
+    "admin:autocomplete": admin_site(query=AUTOCOMPLETE),
+    "admin:jsi18n": admin_site(),
+    "admin:app_list": admin_site(values={"app_label": "tenancy"}),
+    r"admin/(?P<url>.*)$": admin_site(NOT_FOUND, values={"url": "no-such-page/"}),
+    # No model has a page of its own outside the admin.
+    "admin:view_on_site": admin_site(NOT_FOUND, obj=make_holiday),
+    # Members: people join by invitation and leave with an end date.
+    "admin:tenancy_membership_changelist": admin_site(),
+    "admin:tenancy_membership_add": admin_site(FORBIDDEN),
+    "admin:tenancy_membership_change": admin_site(obj=make_member),
+    "admin:tenancy_membership_delete": admin_site(FORBIDDEN, obj=make_member),
+    "admin:tenancy_membership_history": admin_site(obj=make_member),
+    "admin/tenancy/membership/<path:object_id>/": admin_site(TO_CHANGE_PAGE, obj=make_member),
+    # Invitations, API tokens, the audit log: read here, written elsewhere, never deleted.
+    "admin:tenancy_invitation_changelist": admin_site(),
+    "admin:tenancy_invitation_add": admin_site(FORBIDDEN),
+    "admin:tenancy_invitation_change": admin_site(obj=make_invitation),
+    "admin:tenancy_invitation_delete": admin_site(FORBIDDEN, obj=make_invitation),
+    "admin:tenancy_invitation_history": admin_site(obj=make_invitation),
+    "admin/tenancy/invitation/<path:object_id>/": admin_site(TO_CHANGE_PAGE, obj=make_invitation),
+    "admin:tenancy_apitoken_changelist": admin_site(),
+    "admin:tenancy_apitoken_add": admin_site(FORBIDDEN),
+    "admin:tenancy_apitoken_change": admin_site(obj=make_api_token),
+    "admin:tenancy_apitoken_delete": admin_site(FORBIDDEN, obj=make_api_token),
+    "admin:tenancy_apitoken_history": admin_site(obj=make_api_token),
+    "admin/tenancy/apitoken/<path:object_id>/": admin_site(TO_CHANGE_PAGE, obj=make_api_token),
+    "admin:tenancy_auditevent_changelist": admin_site(),
+    "admin:tenancy_auditevent_add": admin_site(FORBIDDEN),
+    "admin:tenancy_auditevent_change": admin_site(obj=make_audit_event),
+    "admin:tenancy_auditevent_delete": admin_site(FORBIDDEN, obj=make_audit_event),
+    "admin:tenancy_auditevent_history": admin_site(obj=make_audit_event),
+    "admin/tenancy/auditevent/<path:object_id>/": admin_site(TO_CHANGE_PAGE, obj=make_audit_event),
+    "admin:calendars_holiday_changelist": admin_site(),
+    "admin:calendars_holiday_add": admin_site(),
+    "admin:calendars_holiday_change": admin_site(obj=make_holiday),
+    "admin:calendars_holiday_delete": admin_site(obj=make_holiday),
+    "admin:calendars_holiday_history": admin_site(obj=make_holiday),
+    "admin/calendars/holiday/<path:object_id>/": admin_site(TO_CHANGE_PAGE, obj=make_holiday),
+    "admin:calendars_timeoff_changelist": admin_site(),
+    "admin:calendars_timeoff_add": admin_site(),
+    "admin:calendars_timeoff_change": admin_site(obj=make_time_off),
+    "admin:calendars_timeoff_delete": admin_site(obj=make_time_off),
+    "admin:calendars_timeoff_history": admin_site(obj=make_time_off),
+    "admin/calendars/timeoff/<path:object_id>/": admin_site(TO_CHANGE_PAGE, obj=make_time_off),
+    "admin:territories_territory_changelist": admin_site(),
+    "admin:territories_territory_add": admin_site(),
+    "admin:territories_territory_change": admin_site(obj=make_territory),
+    "admin:territories_territory_delete": admin_site(obj=make_territory),
+    "admin:territories_territory_history": admin_site(obj=make_territory),
+    "admin/territories/territory/<path:object_id>/": admin_site(TO_CHANGE_PAGE, obj=make_territory),
+    "admin:territories_account_changelist": admin_site(),
+    "admin:territories_account_add": admin_site(),
+    "admin:territories_account_change": admin_site(obj=make_account),
+    "admin:territories_account_delete": admin_site(obj=make_account),
+    "admin:territories_account_history": admin_site(obj=make_account),
+    "admin/territories/account/<path:object_id>/": admin_site(TO_CHANGE_PAGE, obj=make_account),
+    # The account admin's own pages (territories/admin_views.py); the export is a CSV.
+    "admin:territories_account_import": admin_site(),
+    "admin:territories_account_export": admin_site(),
+    "admin:territories_account_apply_rules": admin_site(),
+    "admin:territories_assignmentrule_changelist": admin_site(),
+    "admin:territories_assignmentrule_add": admin_site(),
+    "admin:territories_assignmentrule_change": admin_site(obj=make_assignment_rule),
+    "admin:territories_assignmentrule_delete": admin_site(obj=make_assignment_rule),
+    "admin:territories_assignmentrule_history": admin_site(obj=make_assignment_rule),
+    "admin/territories/assignmentrule/<path:object_id>/": admin_site(
+        TO_CHANGE_PAGE, obj=make_assignment_rule
+    ),
+    # The assignment history: appended by the services, read-only here.
+    "admin:territories_accountassignment_changelist": admin_site(),
+    "admin:territories_accountassignment_add": admin_site(FORBIDDEN),
+    "admin:territories_accountassignment_change": admin_site(obj=make_account_assignment),
+    "admin:territories_accountassignment_delete": admin_site(
+        FORBIDDEN, obj=make_account_assignment
+    ),
+    "admin:territories_accountassignment_history": admin_site(obj=make_account_assignment),
+    "admin/territories/accountassignment/<path:object_id>/": admin_site(
+        TO_CHANGE_PAGE, obj=make_account_assignment
+    ),
+    # Platform-level models. Their ``<id>/`` redirect answers before any permission check;
+    # the change page it leads to is then refused.
+    "admin:tenancy_tenant_changelist": platform_only(),
+    "admin:tenancy_tenant_add": platform_only(),
+    "admin:tenancy_tenant_change": platform_only(make_tenant),
+    "admin:tenancy_tenant_delete": platform_only(make_tenant),
+    "admin:tenancy_tenant_history": platform_only(make_tenant),
+    "admin/tenancy/tenant/<path:object_id>/": platform_only(make_tenant, TO_CHANGE_PAGE),
+    "admin:users_user_changelist": platform_only(),
+    "admin:users_user_add": platform_only(),
+    "admin:users_user_change": platform_only(make_user),
+    "admin:users_user_delete": platform_only(make_user),
+    "admin:users_user_history": platform_only(make_user),
+    "admin:auth_user_password_change": platform_only(make_user),
+    "admin/users/user/<path:object_id>/": platform_only(make_user, TO_CHANGE_PAGE),
+    "admin:auth_group_changelist": platform_only(),
+    "admin:auth_group_add": platform_only(),
+    "admin:auth_group_change": platform_only(make_group),
+    "admin:auth_group_delete": platform_only(make_group),
+    "admin:auth_group_history": platform_only(make_group),
+    "admin/auth/group/<path:object_id>/": platform_only(make_group, TO_CHANGE_PAGE),
+    "admin:account_emailaddress_changelist": platform_only(),
+    "admin:account_emailaddress_add": platform_only(),
+    "admin:account_emailaddress_change": platform_only(make_email_address),
+    "admin:account_emailaddress_delete": platform_only(make_email_address),
+    "admin:account_emailaddress_history": platform_only(make_email_address),
+    "admin/account/emailaddress/<path:object_id>/": platform_only(
+        make_email_address, TO_CHANGE_PAGE
+    ),
+    "admin:mfa_authenticator_changelist": platform_only(),
+    "admin:mfa_authenticator_add": platform_only(),
+    "admin:mfa_authenticator_change": platform_only(make_authenticator),
+    "admin:mfa_authenticator_delete": platform_only(make_authenticator),
+    "admin:mfa_authenticator_history": platform_only(make_authenticator),
+    "admin/mfa/authenticator/<path:object_id>/": platform_only(make_authenticator, TO_CHANGE_PAGE),
+    # --- The API ---
+    "api-root": api(),
+    "api/v1/<drf_format_suffix:format>": api(values=FORMAT),
+    "api-me": api(),
+    # The API's own description holds no organisation's data.
+    "api-schema": PUBLIC,
+    "api-docs": PUBLIC,
+    "member-list": api(),
+    r"api/v1/members\.(?P<format>[a-z0-9]+)/?$": api(values=FORMAT),
+    "member-detail": api(obj=make_member),  # The rep reads themself.
+    r"api/v1/members/(?P<pk>[^/.]+)\.(?P<format>[a-z0-9]+)/?$": api(obj=make_member, values=FORMAT),
+    "holiday-list": api(),
+    r"api/v1/holidays\.(?P<format>[a-z0-9]+)/?$": api(values=FORMAT),
+    "holiday-detail": api(obj=make_holiday),
+    r"api/v1/holidays/(?P<pk>[^/.]+)\.(?P<format>[a-z0-9]+)/?$": api(
+        obj=make_holiday, values=FORMAT
+    ),
+    "time-off-list": api(),
+    r"api/v1/time-off\.(?P<format>[a-z0-9]+)/?$": api(values=FORMAT),
+    "time-off-detail": api(obj=make_time_off),
+    r"api/v1/time-off/(?P<pk>[^/.]+)\.(?P<format>[a-z0-9]+)/?$": api(
+        obj=make_time_off, values=FORMAT
+    ),
+    "territory-list": api(),
+    r"api/v1/territories\.(?P<format>[a-z0-9]+)/?$": api(values=FORMAT),
+    # A territory the rep does not work is outside what they see.
+    "territory-detail": api(NOT_FOUND, obj=make_territory),
+    r"api/v1/territories/(?P<pk>[^/.]+)\.(?P<format>[a-z0-9]+)/?$": api(
+        NOT_FOUND, obj=make_territory, values=FORMAT
+    ),
+    "account-list": api(),
+    r"api/v1/accounts\.(?P<format>[a-z0-9]+)/?$": api(values=FORMAT),
+    "account-detail": api(NOT_FOUND, obj=make_account),
+    r"api/v1/accounts/(?P<pk>[^/.]+)\.(?P<format>[a-z0-9]+)/?$": api(
+        NOT_FOUND, obj=make_account, values=FORMAT
+    ),
+    # A command: POST only.
+    "account-assign": api(NOT_ALLOWED, NOT_ALLOWED, NOT_ALLOWED),
+    r"api/v1/accounts/assign\.(?P<format>[a-z0-9]+)/?$": api(
+        NOT_ALLOWED, NOT_ALLOWED, NOT_ALLOWED, values=FORMAT
+    ),
+}
+
+
+# --- Requesting a route ---------------------------------------------------------------------
+
+PERSONAS = ("anonymous", "rep", "manager", "admin")
+
+
+@dataclass
+class World:
+    acme: Org
+    globex: Org
+    sessions: dict[str, str]  # acme's people's session keys, by persona.
+
+    def client(self, persona: str) -> Client:
+        """A fresh client (no cookie left by another test) signed in as ``persona``."""
+        client = Client()
+        if persona in self.sessions:
+            client.cookies[settings.SESSION_COOKIE_NAME] = self.sessions[persona]
+        return client
+
+
+@pytest.fixture(scope="module")
+def world(django_db_setup, django_db_blocker):
+    """acme and globex with their people signed in, built once for the module in a
+    transaction rolled back at its end; each test runs (and makes its objects) in a
+    savepoint inside it."""
+    with django_db_blocker.unblock(), transaction.atomic():
+        acme, globex = build_org("acme"), build_org("globex")
+        sessions = {
+            persona: login(Client(), getattr(acme, persona)).session.session_key
+            for persona in PERSONAS[1:]
+        }
+        yield World(acme, globex, sessions)
+        transaction.set_rollback(True)
+
+
+def row_for(route: Route) -> Row:
+    row = EXPECTED.get(route.key)
+    if row is None:
+        pytest.fail(
+            f"{route.key} (/{route.route}) is a new route: add a row to EXPECTED in "
+            "tests/test_route_matrix.py saying what each persona gets."
+        )
+    if route.object_parameters and row.obj is None:
+        pytest.fail(f"{route.key}: say which object its {route.object_parameters} name (obj=…)")
+    return row
+
+
+def url_for(route: Route, row: Row, org: Org) -> str:
+    """The route's URL with ``org``'s object, checked to lead back to the route."""
+    values = {**row.values}
+    if row.obj is not None:
+        with tenant_context(org.tenant):
+            made = row.obj(org)
+        if isinstance(made, dict):
+            values |= made
+        else:
+            content_type = ContentType.objects.get_for_model(made)
+            for name in route.object_parameters:
+                values[name] = str(content_type.pk if name == "content_type_id" else made.pk)
+    path = route.path(values)
+    assert resolve(path).route == route.route, f"{route.key}: built {path}"
+    return f"{path}?{row.query}" if row.query else path
+
+
+@pytest.mark.parametrize("route", ROUTES, ids=route_id)
+def test_every_route_answers_each_persona_as_the_table_says(route, world, db):
+    row = row_for(route)
+    url = url_for(route, row, world.acme)
+    path = urlsplit(url).path
+    found = {persona: answer_of(world.client(persona).get(url)) for persona in PERSONAS}
+    wrong = [
+        f"{persona} got {found[persona]}, expected {getattr(row, persona).for_path(path)}"
+        for persona in PERSONAS
+        if found[persona] != getattr(row, persona).for_path(path)
+    ]
+    assert not wrong, f"GET {url}: " + "; ".join(wrong)
+
+
+@pytest.mark.parametrize("route", OBJECT_ROUTES, ids=route_id)
+def test_another_organisations_object_is_a_404_for_acmes_admin(route, world, db):
+    row = row_for(route)
+    url = url_for(route, row, world.globex)
+    client = world.client("admin")
+    response = client.post(url) if row.admin == NOT_ALLOWED else client.get(url)
+    # A redirect deeper into the same object (the admin's ``<id>/`` to ``<id>/change/``)
+    # says nothing yet: the page it leads to answers.
+    for _ in range(3):
+        if response.status_code != 302 or not response["Location"].startswith(url):
+            break
+        response = client.get(response["Location"])
+    found = answer_of(response)
+    assert found == row.foreign, f"{url} (globex's): {found}, expected {row.foreign}"
+
+
+# --- The walk and the table stay honest -----------------------------------------------------
+
+
+def test_the_walk_finds_pages_admin_api_and_allauth_routes():
+    keys = {route.key for route in ROUTES}
+    assert {
+        "home",
+        "tenancy:member_edit",
+        "calendars:time_off_edit",
+        "admin:autocomplete",
+        "admin:territories_account_export",
+        "admin/territories/account/<path:object_id>/",
+        "member-detail",
+        r"api/v1/members\.(?P<format>[a-z0-9]+)/?$",
+        "account_login",
+        "mfa_index",
+    } <= keys
+    assert {"tenancy:member_edit", "admin:territories_account_change", "member-detail"} <= {
+        route.key for route in OBJECT_ROUTES
+    }
+
+
+def test_every_registered_model_admin_has_its_pages_in_the_walk():
+    pages = {
+        f"admin:{model._meta.app_label}_{model._meta.model_name}_{page}"
+        for model in django_admin.site._registry
+        for page in ("changelist", "add", "change", "delete", "history")
+    }
+    assert len(pages) >= 50  # Guards against an empty registry.
+    assert sorted(pages - {route.key for route in ROUTES}) == []
+
+
+def test_each_route_has_its_own_key():
+    keys = [route.key for route in ROUTES]
+    assert sorted({key for key in keys if keys.count(key) > 1}) == []
+
+
+def test_the_table_has_no_row_for_a_route_that_is_gone():
+    assert sorted(set(EXPECTED) - {route.key for route in ROUTES}) == []
