@@ -4,9 +4,16 @@ from decimal import Decimal
 
 import pytest
 from django.contrib.messages import get_messages
+from django.core.exceptions import ValidationError
 from django.urls import reverse
 
+from spm.tenancy.forms import OrganisationSettingsForm
 from spm.tenancy.models import AuditEvent, Tenant
+from spm.tenancy.services import (
+    WORK_WEEK_WITHOUT_WEIGHT,
+    tenant_settings_check,
+    tenant_update_settings,
+)
 
 SETTINGS = reverse("tenancy:settings")
 
@@ -173,4 +180,74 @@ def test_an_empty_submission_is_explained_not_ignored(org, client_for):
     response = client_for(org.admin).post(SETTINGS, {})
     assert response.status_code == 200
     assert response.context["form"].errors["name"] == ["This field is required."]
+    assert_unchanged(org)
+
+
+# --- A work week needs at least one weighted day ----------------------------------------
+
+NO_WEIGHT = {f"weight_{number}": "0" for number in range(1, 8)}
+
+
+def test_the_service_refuses_weights_that_are_all_zero_and_changes_nothing(org):
+    tenant = org.tenant
+
+    with pytest.raises(ValidationError) as refused:
+        tenant_update_settings(tenant=tenant, actor=org.admin.user, weekday_weights=["0"] * 7)
+
+    assert refused.value.message_dict == {"weekday_weights": [WORK_WEEK_WITHOUT_WEIGHT]}
+    assert tenant.weekday_weights == ["1"] * 7  # The caller's instance is left as it was.
+    assert_unchanged(org)
+
+
+def test_the_service_refuses_a_work_week_whose_every_day_weighs_zero(org):
+    # Weight only on the weekend, which is outside the Monday-to-Friday work week.
+    weekend_only = ["0", "0", "0", "0", "0", "1", "1"]
+
+    with pytest.raises(ValidationError) as refused:
+        tenant_update_settings(
+            tenant=org.tenant, actor=org.admin.user, weekday_weights=weekend_only
+        )
+    assert refused.value.message_dict == {"weekday_weights": [WORK_WEEK_WITHOUT_WEIGHT]}
+
+    tenant_update_settings(tenant=org.tenant, actor=org.admin.user, weekday_weights=["0.5"] * 7)
+    with pytest.raises(ValidationError):
+        # Moving the work week onto days that weigh nothing is refused the same way.
+        tenant_update_settings(
+            tenant=org.tenant, actor=org.admin.user, work_week=[1, 2], weekday_weights=weekend_only
+        )
+    assert reload(org).work_week == [1, 2, 3, 4, 5]
+
+
+def test_one_weighted_work_day_is_enough(org):
+    tenant_update_settings(
+        tenant=org.tenant,
+        actor=org.admin.user,
+        work_week=[3],
+        weekday_weights=["0", "0", "0.5", "0", "0", "0", "0"],
+    )
+
+    tenant = reload(org)
+    assert (tenant.work_week, tenant.weekday_weights[2]) == ([3], "0.5")
+
+
+def test_the_check_reports_every_broken_setting_at_once(org):
+    with pytest.raises(ValidationError) as refused:
+        tenant_settings_check(tenant=org.tenant, currency="E1R", weekday_weights=["0"] * 7)
+
+    assert set(refused.value.message_dict) == {"currency", "weekday_weights"}
+    assert org.tenant.currency == "EUR"
+
+
+def test_the_settings_form_shows_the_services_verdict_before_saving(org):
+    form = OrganisationSettingsForm(valid_data(**NO_WEIGHT), tenant=org.tenant)
+
+    assert not form.is_valid()
+    assert form.non_field_errors() == [f"Weekday weights: {WORK_WEEK_WITHOUT_WEIGHT}"]
+
+
+def test_all_zero_weights_are_explained_on_the_page_and_nothing_is_saved(org, client_for):
+    response = client_for(org.admin).post(SETTINGS, valid_data(**NO_WEIGHT))
+
+    assert response.status_code == 200
+    assert WORK_WEEK_WITHOUT_WEIGHT in response.content.decode()
     assert_unchanged(org)

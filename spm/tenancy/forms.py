@@ -17,7 +17,7 @@ from django.db.models import QuerySet
 from spm.web.widgets import DateInput
 
 from .models import Membership, Role, Tenant
-from .services import tenant_create
+from .services import tenant_create, tenant_settings_check
 
 WEEKDAYS = [(number, calendar.day_name[number - 1]) for number in range(1, 8)]
 MONTHS = [(number, calendar.month_name[number]) for number in range(1, 13)]
@@ -208,6 +208,7 @@ class OrganisationSettingsForm(forms.Form):
     )
 
     def __init__(self, *args, tenant: Tenant, **kwargs) -> None:
+        self.tenant = tenant
         weights = tenant.weights
         initial = {
             "name": tenant.name,
@@ -241,6 +242,17 @@ class OrganisationSettingsForm(forms.Form):
 
     def clean_currency(self) -> str:
         return self.cleaned_data["currency"].strip().upper()
+
+    def clean(self) -> dict:
+        cleaned = super().clean()
+        if not self.errors:
+            # The service holds the rules (a valid currency, a work week with at least one
+            # weighted day…); its verdict shows here, before anything is saved.
+            try:
+                tenant_settings_check(tenant=self.tenant, **self.settings())
+            except ValidationError as error:
+                add_service_errors(self, error)
+        return cleaned
 
     def settings(self) -> dict:
         """The cleaned values in the shape ``tenant_update_settings`` stores them."""

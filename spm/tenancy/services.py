@@ -4,6 +4,7 @@ Services take the tenant first and the acting user, validate, write inside one
 transaction and append an ``AuditEvent`` for each change.
 """
 
+import copy
 import datetime as dt
 from typing import Any
 
@@ -64,9 +65,8 @@ def tenant_create(*, name: str, owner, timezone_name: str = "UTC", currency: str
     return tenant
 
 
-def tenant_update_settings(*, tenant: Tenant, actor, **fields: Any) -> Tenant:
-    """Change an organisation's settings (timezone, work week, weights, targets…)."""
-    allowed = {
+TENANT_SETTINGS = frozenset(
+    {
         "name",
         "timezone",
         "currency",
@@ -76,22 +76,53 @@ def tenant_update_settings(*, tenant: Tenant, actor, **fields: Any) -> Tenant:
         "fiscal_year_start_month",
         "prorate_time_off",
     }
-    unknown = set(fields) - allowed
+)
+WORK_WEEK_WITHOUT_WEIGHT = (
+    "At least one day of the work week needs a weight above 0; with every work day at 0, "
+    "no day could carry a target."
+)
+
+
+def tenant_settings_check(*, tenant: Tenant, **fields: Any) -> None:
+    """Raise the ``ValidationError`` that ``tenant_update_settings`` would raise for these
+    changes, per field; change nothing. Forms call it to show the verdict before saving.
+
+    Rules: each setting's own (the model's validators), and a work week needs at least one
+    weighted day: the weights spread a period's target over the work days, so a work week
+    whose every day weighs 0 would have nowhere to put it.
+    """
+    unknown = set(fields) - TENANT_SETTINGS
     if unknown:
         raise ValueError(f"Not an organisation setting: {', '.join(sorted(unknown))}")
+    # A copy: callers keep using ``tenant`` (it is the request's), whatever the verdict.
+    candidate = copy.copy(tenant)
+    for name, value in fields.items():
+        setattr(candidate, name, value)
+    errors: dict[str, list[ValidationError]] = {}
+    try:
+        candidate.full_clean()
+    except ValidationError as error:
+        errors = error.update_error_dict(errors)
+    # The work week and the weights are only compared once each is valid on its own.
+    if not {"work_week", "weekday_weights"} & errors.keys() and not any(
+        candidate.weights[day - 1] > 0 for day in candidate.work_week
+    ):
+        errors.setdefault("weekday_weights", []).append(ValidationError(WORK_WEEK_WITHOUT_WEIGHT))
+    if errors:
+        raise ValidationError(errors)
+
+
+def tenant_update_settings(*, tenant: Tenant, actor, **fields: Any) -> Tenant:
+    """Change an organisation's settings (timezone, work week, weights, targets…).
+
+    Refuses, changing nothing, what ``tenant_settings_check`` refuses; audits what changed.
+    """
+    tenant_settings_check(tenant=tenant, **fields)
     changed = {name: value for name, value in fields.items() if getattr(tenant, name) != value}
     if not changed:
         return tenant
-    previous = {name: getattr(tenant, name) for name in changed}
     for name, value in changed.items():
         setattr(tenant, name, value)
-    try:
-        tenant.full_clean()
-    except ValidationError:
-        # Callers keep using this instance (it is the request's tenant): leave it as it was.
-        for name, value in previous.items():
-            setattr(tenant, name, value)
-        raise
     with transaction.atomic():
         tenant.save(update_fields=list(changed))
         audit(
