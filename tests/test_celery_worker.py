@@ -307,3 +307,63 @@ def test_the_beat_job_fans_out_one_scoped_task_per_active_tenant(redis_worker):
     assert invitation_status(dormant_invitation) == Invitation.Status.PENDING
     with tenant_context(acme):
         assert Invitation.objects.filter(status=Invitation.Status.PENDING).count() == 0
+
+
+# --- No background work is lost while the broker is away ------------------------------
+
+
+@pytest.mark.services
+@pytest.mark.django_db(transaction=True)
+def test_a_move_committed_while_the_broker_is_down_is_emailed_once_it_is_back(redis_worker):
+    from rest_framework.test import APIClient
+
+    from spm.notifications.models import Notification
+    from spm.tenancy.models import OutboxJob
+    from spm.tenancy.outbox import outbox_sweep
+    from spm.tenancy.services import api_token_issue
+    from territories.models import Account
+
+    from .conftest import build_org
+    from .territories.factories import AccountFactory, TerritoryFactory, TerritoryMemberFactory
+
+    org = build_org("outage")
+    today = org.tenant.today()
+    west = TerritoryFactory(tenant=org.tenant, name="West")
+    TerritoryMemberFactory(territory=west, member=org.rep, start_date=today - dt.timedelta(days=9))
+    accounts = [AccountFactory(tenant=org.tenant) for _ in range(3)]
+    api = APIClient()
+    key = api_token_issue(tenant=org.tenant, actor=None, membership=org.admin)
+    api.credentials(HTTP_AUTHORIZATION=f"Token {key}")
+
+    # Nothing listens on port 1: every publish is refused, as with a broker that is down.
+    with override_settings(CELERY_BROKER_URL="redis://127.0.0.1:1/0"):
+        down = Celery("spm", set_as_current=False)
+        down.config_from_object("django.conf:settings", namespace="CELERY")
+        with setup_default_app(down):
+            down.set_current()
+            response = api.post(
+                "/api/v1/accounts/assign/",
+                {"account_ids": [a.pk for a in accounts], "territory_id": west.pk},
+                format="json",
+            )
+
+    assert response.status_code == 200, response.content
+    assert set(Account.all_tenants.filter(territory=west).values_list("pk", flat=True)) == {
+        a.pk for a in accounts
+    }
+    job = OutboxJob.all_tenants.get(tenant=org.tenant)
+    assert (job.sent_at, job.attempts) == (None, 1)
+    assert job.last_error
+    notice = Notification.all_tenants.get(recipient=org.rep)
+    assert notice.emailed_at is None
+
+    # The broker is back (the module's worker on Redis): the sweep sends the job.
+    assert outbox_sweep(now=timezone.now() + dt.timedelta(minutes=1)) == 1
+    deadline = time.monotonic() + TASK_TIMEOUT
+    while time.monotonic() < deadline:
+        notice.refresh_from_db()
+        if notice.emailed_at is not None:
+            break
+        time.sleep(0.2)
+    assert notice.emailed_at is not None, redis_worker.output()
+    assert OutboxJob.all_tenants.get(pk=job.pk).sent_at is not None

@@ -11,7 +11,12 @@ from django.utils import timezone
 
 from spm.notifications.context_processors import notifications as notifications_context
 from spm.notifications.models import Notification
-from spm.notifications.services import Message, notify
+from spm.notifications.services import (
+    Message,
+    notifications_email,
+    notifications_email_pending,
+    notify,
+)
 from spm.notifications.tasks import email_notifications
 from spm.tenancy.context import tenant_context
 
@@ -307,3 +312,56 @@ def test_notify_emails_each_recipient_once_after_the_transaction_commits(
     ids = list(Notification.all_tenants.values_list("pk", flat=True))
     email_notifications.delay(org.tenant.pk, ids)
     assert len(mail.outbox) == 2
+
+
+def test_an_email_is_marked_sent_only_after_the_mail_server_took_it(org, settings):
+    notices = [make(org.rep, "One"), make(org.manager, "Two")]
+    ids = [notice.pk for notice in notices]
+    settings.EMAIL_BACKEND = "tests.mail_backends.RefusingBackend"
+    with tenant_context(org.tenant), pytest.raises(OSError):
+        notifications_email(tenant=org.tenant, notification_ids=ids)
+    assert Notification.all_tenants.filter(pk__in=ids, emailed_at__isnull=True).count() == 2
+
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    with tenant_context(org.tenant):
+        assert notifications_email(tenant=org.tenant, notification_ids=ids) == 2
+    assert sorted(message.subject for message in mail.outbox) == ["[SPM] One", "[SPM] Two"]
+    assert Notification.all_tenants.filter(pk__in=ids, emailed_at__isnull=True).count() == 0
+
+
+def test_the_email_task_retries_with_backoff_while_the_mail_server_is_away():
+    assert issubclass(ConnectionRefusedError, email_notifications.autoretry_for)
+    assert email_notifications.retry_backoff is True
+    assert email_notifications.max_retries >= 5
+
+
+def test_a_message_with_a_bad_header_fails_alone(org):
+    good = make(org.rep, "Fine")
+    bad = make(org.manager, "Broken\nBcc: everyone@example.com")
+    later = make(org.admin, "Also fine")
+    with tenant_context(org.tenant):
+        sent = notifications_email(tenant=org.tenant, notification_ids=[good.pk, bad.pk, later.pk])
+    assert sent == 2
+    assert sorted(message.subject for message in mail.outbox) == ["[SPM] Also fine", "[SPM] Fine"]
+    bad.refresh_from_db()
+    assert bad.emailed_at is None and bad.email_failed_at is not None
+    assert "newline" in bad.email_error.lower() or "header" in bad.email_error.lower()
+    # It is not tried again, and nothing is sent twice.
+    with tenant_context(org.tenant):
+        assert notifications_email(tenant=org.tenant, notification_ids=[bad.pk, good.pk]) == 0
+    assert len(mail.outbox) == 2
+
+
+def test_the_periodic_sweep_emails_what_a_given_up_task_left_waiting(org):
+    waiting = make(org.rep, "Waiting")
+    Notification.all_tenants.filter(pk=waiting.pk).update(
+        created_at=timezone.now() - dt.timedelta(hours=1)
+    )
+    fresh = make(org.manager, "Fresh")  # Its own task is still on it.
+    with tenant_context(org.tenant):
+        assert (
+            notifications_email_pending(tenant=org.tenant, older_than=dt.timedelta(minutes=15)) == 1
+        )
+    assert [message.subject for message in mail.outbox] == ["[SPM] Waiting"]
+    fresh.refresh_from_db()
+    assert fresh.emailed_at is None

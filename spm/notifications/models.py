@@ -16,6 +16,10 @@ class Notification(TenantOwnedModel):
     created_at = models.DateTimeField(auto_now_add=True)
     read_at = models.DateTimeField(null=True, blank=True)
     emailed_at = models.DateTimeField(null=True, blank=True)
+    # A message that can never be sent (a malformed address or header) fails alone: it is
+    # marked here and skipped from then on, while the others go out.
+    email_failed_at = models.DateTimeField(null=True, blank=True)
+    email_error = models.CharField(max_length=300, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-pk"]

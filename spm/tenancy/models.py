@@ -275,3 +275,34 @@ class AuditEvent(TenantOwnedModel):
 
     def __str__(self) -> str:
         return f"{self.action} {self.object_type}#{self.object_id}"
+
+
+class OutboxJob(TenantOwnedModel):
+    """A background job, written in the transaction of the change that needs it.
+
+    The row exists exactly when the change committed (a transactional outbox): right after
+    the commit the job is sent to the broker and stamped ``sent_at``; if the broker is down,
+    the write still succeeds and the sweep (``spm.tenancy.tasks.sweep_outbox``) sends the
+    job once the broker is back. Jobs are idempotent, so sending one twice is harmless.
+    """
+
+    task_name = models.CharField(max_length=200)
+    args = models.JSONField(default=list, blank=True)
+    kwargs = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveIntegerField(default=0)
+    last_error = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        indexes = [
+            models.Index(
+                fields=["created_at"],
+                condition=Q(sent_at__isnull=True),
+                name="outbox_unsent_idx",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.task_name} ({'sent' if self.sent_at else 'waiting'})"

@@ -4,20 +4,19 @@ Tasks take ``tenant_id`` (never a tenant object, never a tenant taken from a
 request): ``tenant_task`` loads the tenant, enters its scope and timezone, and
 passes it to the body as the first argument. ``enqueue_on_commit`` schedules a
 task only once the current transaction has committed, so a worker never reads
-rows that do not exist yet. ``every_tenant`` declares a periodic (beat) job that fans
+rows that do not exist yet, and never loses the job if the broker is down. ``every_tenant`` declares a periodic (beat) job that fans
 out one scoped task per active organisation.
 """
 
 import functools
-import threading
 from collections.abc import Callable
 from typing import Any
 
 from celery import shared_task
-from django.db import transaction
 
 from .context import tenant_context
 from .models import Tenant
+from .outbox import outbox_record
 
 
 def tenant_task(**task_options: Any) -> Callable:
@@ -37,33 +36,11 @@ def tenant_task(**task_options: Any) -> Callable:
     return decorator
 
 
-_discovery_lock = threading.Lock()
-
-
-@functools.cache
-def registered_task(name: str) -> Any:
-    """The task registered under ``name``, importing every app's ``tasks.py`` first.
-
-    Services enqueue their tasks by name: a service module importing its own ``tasks``
-    module (which imports the service) would make an import cycle. The lock keeps two
-    threads from finalising Celery's task registry at once (one would see it half filled).
-    """
-    from spm.celery import app
-
-    with _discovery_lock:
-        app.loader.import_default_modules()  # What a worker does at start: autodiscovery.
-        return app.tasks[name]
-
-
 def enqueue_on_commit(task: Any, tenant: Tenant, *args: Any, **kwargs: Any) -> None:
-    """Run ``task`` (a task or its registered name) for ``tenant`` once the transaction
-    commits, so that the worker finds the rows this transaction wrote."""
-
-    def send() -> None:
-        job = registered_task(task) if isinstance(task, str) else task
-        job.delay(tenant.pk, *args, **kwargs)
-
-    transaction.on_commit(send)
+    """Run ``task`` (a task or its registered name) for ``tenant`` after the current
+    transaction commits, through the outbox: the job is written with the change, so it
+    runs even if the broker is down at that moment (``spm.tenancy.outbox``)."""
+    outbox_record(tenant=tenant, task=task, args=[tenant.pk, *args], kwargs=kwargs)
 
 
 def fan_out_to_tenants(task: Any) -> int:
