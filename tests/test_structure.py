@@ -354,7 +354,7 @@ def test_every_unscoped_query_says_why():
             continue
         lines = path.read_text().splitlines()
         for number, line in enumerate(lines):
-            if "all_tenants" not in line or line.lstrip().startswith("#"):
+            if ".all_tenants" not in line or line.lstrip().startswith("#"):
                 continue
             if "all_tenants = models.Manager()" in line:
                 continue  # The manager's definition.
