@@ -306,18 +306,17 @@ def admins(**details) -> Row:
 
 
 def admin_site(answer: Answer = OK, **details) -> Row:
-    """The admin site: visitors log in through the application's own login; members
-    without the admin role get the admin's login page (to sign in as an admin); acme's
-    admin gets ``answer``."""
-    return Row(LOGIN, ADMIN_LOGIN, ADMIN_LOGIN, answer, **details)
+    """The admin site: visitors log in through the application's own login (two-factor
+    authentication, rate limits); members without the admin role get the 403 page;
+    acme's admin gets ``answer``."""
+    return Row(LOGIN, FORBIDDEN, FORBIDDEN, answer, **details)
 
 
 def platform_only(obj: Maker | None = None, answer: Answer = FORBIDDEN) -> Row:
     """Platform-level models (users, organisations, groups, e-mail addresses, two-factor
-    authenticators) are the superuser's: an organisation's admin is refused the whole
-    model, whatever the id, so globex's object is the same 403 as acme's and tells
-    them nothing."""
-    return admin_site(answer, obj=obj, foreign=FORBIDDEN if obj else NOT_FOUND)
+    authenticators) are the superuser's: an organisation's admin is refused the model's
+    lists (403) and finds none of its objects (404, whoever's they are)."""
+    return admin_site(NOT_FOUND if obj else answer, obj=obj)
 
 
 def api(rep: Answer = OK, manager: Answer = OK, admin: Answer = OK, **details) -> Row:
@@ -398,9 +397,9 @@ EXPECTED: dict[str, Row] = {
     # --- The admin site ---
     "admin:index": admin_site(),
     # Members without the admin role see the login form, to sign in as someone else.
-    "admin:login": Row(LOGIN, OK, OK, ADMIN_INDEX),
+    "admin:login": Row(LOGIN, FORBIDDEN, FORBIDDEN, ADMIN_INDEX),
     # Logging out is a POST; Django sends anyone not signed in to the admin to its index.
-    "admin:logout": Row(LOGIN, ADMIN_INDEX, ADMIN_INDEX, NOT_ALLOWED),
+    "admin:logout": Row(LOGIN, FORBIDDEN, FORBIDDEN, NOT_ALLOWED),
     "admin:password_change": admin_site(),
     "admin:password_change_done": admin_site(),
     "admin:autocomplete": admin_site(query=AUTOCOMPLETE),

@@ -152,8 +152,18 @@ def test_inlines_of_tenant_models_are_tenant_scoped(model, model_admin):
             assert issubclass(inline, TenantScopedInline), f"{inline.__name__} on {model}"
 
 
-@pytest.mark.parametrize("model", [Tenant, get_user_model()], ids=model_id)
+PLATFORM_ADMINS = [m for m, _ in REGISTERED if not issubclass(m, TenantOwnedModel)]
+
+
+def test_the_platform_models_are_found():
+    labels = {model._meta.label for model in PLATFORM_ADMINS}
+    assert {"tenancy.Tenant", "users.User", "auth.Group", "account.EmailAddress"} <= labels
+
+
+@pytest.mark.parametrize("model", PLATFORM_ADMINS, ids=model_id)
 def test_platform_models_are_the_superusers_alone(model):
+    """Every model that is no organisation's (a library's too) is the superuser's: an
+    organisation's admin is refused its lists and finds none of its objects (404)."""
     assert isinstance(admin.site._registry[model], PlatformOnlyAdminMixin)
 
 

@@ -26,14 +26,15 @@ import functools
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.utils import unquote
 from django.contrib.auth import REDIRECT_FIELD_NAME, get_user_model
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models
 from django.db.models import UniqueConstraint
 from django.db.models.constants import LOOKUP_SEP
-from django.http import HttpRequest, HttpResponseRedirect
-from django.urls import reverse
+from django.http import Http404, HttpRequest, HttpResponseRedirect
+from django.urls import path, reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 
 from .context import scopes_disabled
@@ -133,8 +134,40 @@ class RefuseSecretLookupsMixin:
         ]
 
 
-class PlatformOnlyAdminMixin(RefuseSecretLookupsMixin):
-    """For platform-level models (users, tenants): only the superuser sees them."""
+class MissingObjectIs404Mixin:
+    """An id that names no row this admin may see — another organisation's, or none at
+    all — is a 404 on every object page (change, delete, history and the bare ``<id>/``
+    link), never Django's redirect to the index or a 403 (DESIGN 3: no existence leak)."""
+
+    def get_object(self, request, object_id, from_field=None):
+        obj = super().get_object(request, object_id, from_field)
+        if obj is None:
+            raise Http404(f"No {self.opts.verbose_name} with this ID.")
+        return obj
+
+    def get_urls(self):
+        urls = super().get_urls()
+        # Django's last pattern redirects ``<id>/`` to ``<id>/change/`` without looking.
+        *kept, redirect = urls
+        info = self.opts.app_label, self.opts.model_name
+
+        def object_link(request, object_id):
+            self.get_object(request, unquote(object_id))
+            return HttpResponseRedirect(
+                reverse(f"admin:{info[0]}_{info[1]}_change", args=[object_id])
+            )
+
+        return [*kept, path(str(redirect.pattern), self.admin_site.admin_view(object_link))]
+
+
+class PlatformOnlyAdminMixin(MissingObjectIs404Mixin, RefuseSecretLookupsMixin):
+    """For platform-level models (users, tenants): only the superuser sees them. To
+    anyone else an object page is a 404, like an id that does not exist."""
+
+    def get_object(self, request, object_id, from_field=None):
+        if not is_platform_superuser(request):
+            raise Http404("No such object.")
+        return super().get_object(request, object_id, from_field)
 
     def has_module_permission(self, request):
         return is_platform_superuser(request)
@@ -227,7 +260,7 @@ class TenantScopedModelForm(forms.ModelForm):
             self._update_errors(ValidationError(errors))
 
 
-class TenantScopedAdmin(RefuseSecretLookupsMixin, admin.ModelAdmin):
+class TenantScopedAdmin(MissingObjectIs404Mixin, RefuseSecretLookupsMixin, admin.ModelAdmin):
     """Base of every admin class for a tenant-owned model. See the module docstring."""
 
     form = TenantScopedModelForm

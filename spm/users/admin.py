@@ -1,5 +1,11 @@
+from allauth.account.admin import EmailAddressAdmin
+from allauth.account.models import EmailAddress
+from allauth.mfa.admin import AuthenticatorAdmin
+from allauth.mfa.models import Authenticator
 from django.contrib import admin
+from django.contrib.auth.admin import GroupAdmin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.contrib.auth.models import Group
 
 from spm.tenancy.admin_base import PlatformOnlyAdminMixin, TenantScopedInline
 from spm.tenancy.models import Membership
@@ -47,3 +53,18 @@ class UserAdmin(PlatformOnlyAdminMixin, DjangoUserAdmin):
         ("Dates", {"fields": ("last_login", "date_joined")}),
     )
     add_fieldsets = ((None, {"classes": ("wide",), "fields": ("email", "password1", "password2")}),)
+
+
+# The platform-level models of the libraries (groups, e-mail addresses, two-factor
+# authenticators) follow the same rule: the superuser's alone, a 404 to anyone else's id.
+for model, library_admin in [
+    (Group, GroupAdmin),
+    (EmailAddress, EmailAddressAdmin),
+    (Authenticator, AuthenticatorAdmin),
+]:
+    if admin.site.is_registered(model):
+        admin.site.unregister(model)
+    admin.site.register(
+        model,
+        type(f"Platform{library_admin.__name__}", (PlatformOnlyAdminMixin, library_admin), {}),
+    )
