@@ -117,6 +117,10 @@ def accounts_import(*, tenant: Tenant, actor, data: bytes) -> ImportResult:
             errors.append(RowError(line, "row", "This row has more cells than the header."))
             continue
         row = {key: (value or "").strip() for key, value in raw.items() if key}
+        for name, value in row.items():
+            if "\x00" in value:
+                errors.append(RowError(line, name, "Contains a NUL character; remove it."))
+                row[name] = value.replace("\x00", "")
         values: dict = {}
         for name, limit in TEXT_LIMITS.items():
             value = row.get(name, "")

@@ -11,6 +11,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.forms.models import BaseInlineFormSet
 
+from spm.inputs import DateField
 from spm.tenancy.admin_base import TenantScopedModelForm, add_service_errors
 from spm.tenancy.models import Tenant
 from spm.web.widgets import DateInput
@@ -194,7 +195,7 @@ class TerritoryMemberFormSet(BaseInlineFormSet):
 
 
 class AccountAdminForm(TenantScopedModelForm):
-    effective_date = forms.DateField(
+    effective_date = DateField(
         required=False,
         widget=DateInput(),
         label="Territory change effective",
@@ -240,7 +241,7 @@ class AccountsAssignForm(forms.Form):
         widget=forms.Select(),
         error_messages={"required": "Choose a territory, or “remove from territory”."},
     )
-    effective_date = forms.DateField(
+    effective_date = DateField(
         label="Effective date",
         widget=DateInput(),
         help_text="Today or earlier moves the accounts now. A later date schedules the move: "

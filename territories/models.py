@@ -13,6 +13,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.db.models.functions import Lower
 
+from spm.inputs import sane_date
 from spm.tenancy.models import Membership, TenantOwnedModel
 
 
@@ -107,8 +108,8 @@ class TerritoryMember(TenantOwnedModel):
     role = models.CharField(
         max_length=10, choices=TerritoryRole.choices, default=TerritoryRole.OWNER
     )
-    start_date = models.DateField()
-    end_date = models.DateField(null=True, blank=True)
+    start_date = models.DateField(validators=[sane_date])
+    end_date = models.DateField(null=True, blank=True, validators=[sane_date])
 
     class Meta:
         ordering = ["territory__name", "role", "start_date"]
@@ -193,7 +194,7 @@ class AccountAssignment(TenantOwnedModel):
     to_territory = models.ForeignKey(
         Territory, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
-    effective_date = models.DateField()
+    effective_date = models.DateField(validators=[sane_date])
     source = models.CharField(max_length=10, choices=Source.choices, default=Source.MANUAL)
     changed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"

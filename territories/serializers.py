@@ -11,6 +11,7 @@ from decimal import Decimal
 from rest_framework import serializers
 
 from spm.api.fields import ScopedPrimaryKeyRelatedField
+from spm.inputs import ApiDateField
 
 from .models import Account, Territory
 
@@ -111,7 +112,7 @@ class AssignInputSerializer(serializers.Serializer):
     territory_id = territory_id_field(
         source="territory", help_text="The territory to move the accounts into; null unassigns."
     )
-    effective_date = serializers.DateField(
+    effective_date = ApiDateField(
         required=False,
         help_text="Default: today in the organisation's time zone. A later date schedules the move.",
     )

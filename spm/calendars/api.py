@@ -11,6 +11,7 @@ from django import forms
 from rest_framework import mixins
 
 from spm.api.base import AdminWrites, ManagersWrite, TenantViewSet
+from spm.inputs import DateFilter, YearFilter
 from spm.tenancy.selectors import visible_member_ids
 
 from . import services
@@ -23,13 +24,11 @@ class IntegerFilter(django_filters.NumberFilter):
 
 
 class HolidayFilter(django_filters.FilterSet):
-    year = IntegerFilter(field_name="date", lookup_expr="year", label="Holidays of this year.")
-    start = django_filters.DateFilter(
+    year = YearFilter(field_name="date", lookup_expr="year", label="Holidays of this year.")
+    start = DateFilter(
         field_name="date", lookup_expr="gte", label="Holidays on or after this date."
     )
-    end = django_filters.DateFilter(
-        field_name="date", lookup_expr="lte", label="Holidays on or before this date."
-    )
+    end = DateFilter(field_name="date", lookup_expr="lte", label="Holidays on or before this date.")
 
     class Meta:
         model = Holiday
@@ -38,10 +37,10 @@ class HolidayFilter(django_filters.FilterSet):
 
 class TimeOffFilter(django_filters.FilterSet):
     member_id = IntegerFilter(field_name="member_id", label="Time off of this member.")
-    start = django_filters.DateFilter(
+    start = DateFilter(
         field_name="end", lookup_expr="gte", label="Time off ending on or after this date."
     )
-    end = django_filters.DateFilter(
+    end = DateFilter(
         field_name="start", lookup_expr="lte", label="Time off starting on or before this date."
     )
 

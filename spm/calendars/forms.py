@@ -2,6 +2,7 @@
 
 from django import forms
 
+from spm.inputs import DateField
 from spm.tenancy.models import Membership
 from spm.web.widgets import DateInput
 
@@ -9,7 +10,7 @@ from .models import Holiday, TimeOff
 
 
 class HolidayForm(forms.Form):
-    date = forms.DateField(widget=DateInput)
+    date = DateField(widget=DateInput)
     name = forms.CharField(
         max_length=Holiday._meta.get_field("name").max_length,
         widget=forms.TextInput(attrs={"placeholder": "e.g. New Year's Day"}),
@@ -22,10 +23,8 @@ class TimeOffForm(forms.Form):
     member = forms.ModelChoiceField(
         label="Person", queryset=Membership.objects.none(), empty_label=None
     )
-    start = forms.DateField(label="First day off", widget=DateInput)
-    end = forms.DateField(
-        label="Last day off", widget=DateInput, help_text="Both days are included."
-    )
+    start = DateField(label="First day off", widget=DateInput)
+    end = DateField(label="Last day off", widget=DateInput, help_text="Both days are included.")
     reason = forms.CharField(
         max_length=TimeOff._meta.get_field("reason").max_length,
         required=False,

@@ -3,13 +3,14 @@
 from django.db import models
 from django.db.models import F, Q
 
+from spm.inputs import sane_date
 from spm.tenancy.models import Membership, TenantOwnedModel
 
 
 class Holiday(TenantOwnedModel):
     """A day the whole organisation does not work."""
 
-    date = models.DateField()
+    date = models.DateField(validators=[sane_date])
     name = models.CharField(max_length=120)
 
     class Meta:
@@ -26,8 +27,8 @@ class TimeOff(TenantOwnedModel):
     """A member's absence, from ``start`` to ``end`` inclusive. Never overlaps another."""
 
     member = models.ForeignKey(Membership, on_delete=models.CASCADE, related_name="time_off")
-    start = models.DateField()
-    end = models.DateField()
+    start = models.DateField(validators=[sane_date])
+    end = models.DateField(validators=[sane_date])
     reason = models.CharField(max_length=200, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 

@@ -20,6 +20,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods
 from django_htmx.http import push_url
 
+from spm.inputs import EARLIEST_DATE, LATEST_DATE
 from spm.tenancy.forms import add_service_errors
 from spm.tenancy.models import Membership, Role
 from spm.tenancy.selectors import visible_member_ids, visible_members
@@ -32,7 +33,7 @@ from .services import readable_date
 
 # A page of time off stays short enough to scan; its rows cost a fixed number of queries.
 TIME_OFF_PAGE_SIZE = 50
-FIRST_YEAR, LAST_YEAR = 1900, 2200
+FIRST_YEAR, LAST_YEAR = EARLIEST_DATE.year, LATEST_DATE.year
 
 
 def _membership(request: HttpRequest) -> Membership:

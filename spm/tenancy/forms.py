@@ -14,6 +14,7 @@ from django.contrib.auth import get_user_model, password_validation
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db.models import QuerySet
 
+from spm.inputs import DateField
 from spm.web.widgets import DateInput
 
 from .models import Membership, Role, Tenant
@@ -96,8 +97,8 @@ class MemberForm(forms.Form):
         empty_label="Nobody (top of the tree)",
         help_text="Only managers and admins can have people reporting to them.",
     )
-    start_date = forms.DateField(label="First day", widget=DateInput)
-    end_date = forms.DateField(
+    start_date = DateField(label="First day", widget=DateInput)
+    end_date = DateField(
         label="Last day",
         required=False,
         widget=DateInput,
@@ -127,7 +128,7 @@ class InvitationForm(forms.Form):
         empty_label="Nobody (top of the tree)",
         help_text="Who they will report to.",
     )
-    start_date = forms.DateField(
+    start_date = DateField(
         label="First day",
         required=False,
         widget=DateInput,

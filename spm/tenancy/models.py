@@ -19,6 +19,8 @@ from django.db.models import Q
 from django.utils import timezone
 from django_scopes import ScopedManager
 
+from spm.inputs import sane_date
+
 ISO_WEEKDAYS = range(1, 8)  # Monday = 1 … Sunday = 7, as datetime.isoweekday().
 
 
@@ -143,8 +145,10 @@ class Membership(TenantOwnedModel):
         related_name="direct_reports",
         help_text="Who this person reports to.",
     )
-    start_date = models.DateField(help_text="First day of employment.")
-    end_date = models.DateField(null=True, blank=True, help_text="Last day of employment.")
+    start_date = models.DateField(help_text="First day of employment.", validators=[sane_date])
+    end_date = models.DateField(
+        null=True, blank=True, help_text="Last day of employment.", validators=[sane_date]
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -199,7 +203,7 @@ class Invitation(TenantOwnedModel):
     manager = models.ForeignKey(
         Membership, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
-    start_date = models.DateField()
+    start_date = models.DateField(validators=[sane_date])
     key = models.CharField(max_length=64, default=new_invitation_key, db_index=True)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
     invited_by = models.ForeignKey(

@@ -7,6 +7,7 @@ rendered as decimal strings, never floats, the same way money is.
 from rest_framework import serializers
 
 from spm.api.fields import ScopedPrimaryKeyRelatedField
+from spm.inputs import ApiDateField
 
 from .models import ISO_WEEKDAYS, Membership, Role
 
@@ -66,8 +67,8 @@ class MemberOutputSerializer(serializers.Serializer):
     manager_id = serializers.IntegerField(
         read_only=True, allow_null=True, help_text="Who this person reports to."
     )
-    start_date = serializers.DateField(read_only=True, help_text="First day of employment.")
-    end_date = serializers.DateField(
+    start_date = ApiDateField(read_only=True, help_text="First day of employment.")
+    end_date = ApiDateField(
         read_only=True, allow_null=True, help_text="Last day of employment, if it has ended."
     )
 
@@ -83,7 +84,7 @@ class MemberUpdateInputSerializer(serializers.Serializer):
         allow_null=True,
         help_text="A manager or admin of this organisation, or null for nobody.",
     )
-    start_date = serializers.DateField(required=False)
-    end_date = serializers.DateField(
+    start_date = ApiDateField(required=False)
+    end_date = ApiDateField(
         required=False, allow_null=True, help_text="Set it to end someone's employment."
     )
