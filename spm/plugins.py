@@ -25,7 +25,7 @@ Recipe for a new app: create ``<app>/plugin.py`` and, in it, for example::
     plugins.nav_entries.register(NavEntry("quotas:index", "Quotas", "target", roles=ALL_ROLES))
     plugins.dashboard_cards.register(DashboardCard(roles={Role.REP}, template="quotas/_card.html", load=selectors.rep_card))
     plugins.seed_steps.register(SeedStep("quotas", demo.seed_quotas))
-    plugins.bench_suites.register(BenchSuite("quotas", bench.prepare))
+    plugins.bench_suites.register(BenchSuite("quotas", bench.prepare, clean_up=bench.clean_up))
 """
 
 from __future__ import annotations
@@ -120,21 +120,54 @@ class SetupStep:
 
 @dataclass(frozen=True)
 class SeedStep:
-    """Adds an app's demo data: ``run(org=)`` receives the seeded organisation (its tenant,
-    its admin, managers and reps). Must be idempotent, like ``seed_demo`` itself."""
+    """Adds an app's demo data to the organisation ``seed_demo`` builds.
+
+    ``run(org=)`` receives the seeded organisation (``spm.demo.seed.SeededOrg``: its tenant,
+    its admin, managers and reps). ``seed_demo`` calls every step in registration order
+    (the layer order, so a step finds the data of the apps it builds on), inside the
+    tenant's scope and inside its one transaction: a step that fails leaves nothing
+    behind. Must be idempotent, like ``seed_demo`` itself.
+    """
 
     app_label: str
     run: Callable[..., None]
 
 
 @dataclass(frozen=True)
+class BenchOption:
+    """A size an app's bench suite needs, offered by ``spm_bench`` as ``--<name> N``.
+
+    The core knows only the sizes every suite shares (reps, months); what an app builds
+    (accounts, territories…) is the app's to declare. Values outside ``minimum``…
+    ``maximum`` are refused before anything is built, with the reason given here.
+    """
+
+    name: str
+    default: int
+    help: str
+    minimum: int = 1
+    maximum: int | None = None
+    minimum_reason: str = ""
+    maximum_reason: str = ""
+
+
+@dataclass(frozen=True)
 class BenchSuite:
-    """An app's part of ``spm_bench``: ``prepare(bench)`` adds the app's synthetic data to
-    the bench organisation and returns its jobs as ``(name, run)`` pairs, where ``run()``
-    measures one job and returns its ``JobResult``."""
+    """An app's part of ``spm_bench``.
+
+    ``prepare(bench)`` adds the app's synthetic data to the bench organisation
+    (``spm.demo.bench.BenchOrg``, inside its tenant's scope) and returns a
+    ``spm.demo.bench.BenchPlan``: a few words on what it built, for the report, and its
+    jobs as ``(name, run)`` pairs, where ``run()`` measures one job and returns its
+    ``JobResult``. ``options`` are the sizes it reads from ``bench.sizes``.
+    ``clean_up(tenant=)`` deletes the app's rows of the bench organisation before the core
+    deletes the rest (suites are cleaned up in reverse order, the later layers first).
+    """
 
     app_label: str
-    prepare: Callable[..., list[tuple[str, Callable[[], Any]]]]
+    prepare: Callable[..., Any]
+    options: tuple[BenchOption, ...] = ()
+    clean_up: Callable[..., None] | None = None
 
 
 api_routes: Registry[Callable[[Any], None]] = Registry("api_routes")

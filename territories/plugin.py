@@ -1,11 +1,12 @@
-"""What territories adds to the core: its API resources, sidebar links, the admin's
-getting-started step, the demo data and the benchmark jobs (see ``spm.plugins``)."""
+"""What territories adds to the core: its API resources, sidebar links, dashboard cards,
+the admin's getting-started step, the demo data and the benchmark jobs (see
+``spm.plugins``)."""
 
 from spm import plugins
-from spm.plugins import NavEntry, SetupStep
+from spm.plugins import BenchSuite, DashboardCard, NavEntry, SeedStep, SetupStep
 from spm.tenancy.models import Role
 
-from . import api, selectors
+from . import api, bench, demo, selectors
 
 plugins.api_routes.register(api.register)
 
@@ -29,4 +30,29 @@ plugins.setup_steps.register(
         is_done=selectors.territories_defined,
         order=40,
     )
+)
+
+plugins.dashboard_cards.register(
+    DashboardCard(
+        key="territories-mine",
+        template="territories/_card_mine.html",
+        load=selectors.rep_territories_card,
+        roles={Role.REP},
+        order=10,
+    )
+)
+plugins.dashboard_cards.register(
+    DashboardCard(
+        key="territories-overview",
+        template="territories/_card_overview.html",
+        load=selectors.territories_overview_card,
+        roles={Role.ADMIN, Role.MANAGER},
+        order=10,
+    )
+)
+
+plugins.seed_steps.register(SeedStep("territories", demo.seed_territories))
+
+plugins.bench_suites.register(
+    BenchSuite("territories", bench.prepare, options=bench.OPTIONS, clean_up=bench.clean_up)
 )

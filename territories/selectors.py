@@ -194,3 +194,78 @@ def territories_defined(*, tenant: Tenant) -> bool:
         Territory.objects.filter(tenant=tenant).exists()
         and Account.objects.filter(tenant=tenant).exists()
     )
+
+
+# --- Dashboard cards (``plugin.py``) ----------------------------------------------------
+
+
+@dataclass(frozen=True)
+class WorkedTerritory:
+    """A territory a rep works today, with their role in it and what it holds."""
+
+    territory_id: int
+    name: str
+    role: str  # A ``TerritoryRole`` value: owner if the rep is both owner and overlay.
+    account_count: int
+    total_potential: Decimal
+
+    @property
+    def role_label(self) -> str:
+        return TerritoryRole(self.role).label
+
+
+@dataclass(frozen=True)
+class RepTerritoriesCard:
+    territories: list[WorkedTerritory]
+    total_accounts: int
+    total_potential: Decimal
+
+
+def rep_territories_card(*, tenant: Tenant, viewer: Membership) -> RepTerritoriesCard:
+    """The territories ``viewer`` works today (those of their territories page), each once,
+    with their role, account count and total annual potential. Two queries, whatever the
+    number of territories and accounts."""
+    today = tenant.today()
+    roles: dict[int, str] = {}
+    links = active_territory_members(tenant=tenant, on=today).filter(member=viewer)
+    for territory_id, role in links.values_list("territory_id", "role"):
+        if roles.get(territory_id) != TerritoryRole.OWNER:  # Owner wins over overlay.
+            roles[territory_id] = role
+    territories = [
+        WorkedTerritory(
+            territory_id=territory.pk,
+            name=territory.name,
+            role=roles.get(territory.pk, TerritoryRole.OVERLAY),
+            account_count=territory.account_count,
+            total_potential=territory.total_potential,
+        )
+        for territory in territories_of_member(tenant=tenant, member=viewer, on=today).order_by(
+            "name", "pk"
+        )
+    ]
+    return RepTerritoriesCard(
+        territories=territories,
+        total_accounts=sum(t.account_count for t in territories),
+        total_potential=sum((t.total_potential for t in territories), Decimal("0.00")),
+    )
+
+
+@dataclass(frozen=True)
+class TerritoriesOverviewCard:
+    territories: int  # Active ones, as in the balance report.
+    accounts: int
+    unassigned_accounts: int
+
+
+def territories_overview_card(*, tenant: Tenant, viewer: Membership) -> TerritoriesOverviewCard:
+    """The organisation's territories and accounts, and how many accounts no territory
+    holds yet (admins and managers). Two queries, whatever the size."""
+    territories = Territory.objects.filter(tenant=tenant, active=True).count()
+    accounts = Account.objects.filter(tenant=tenant).aggregate(
+        total=Count("pk"), unassigned=Count("pk", filter=Q(territory__isnull=True))
+    )
+    return TerritoriesOverviewCard(
+        territories=territories,
+        accounts=accounts["total"],
+        unassigned_accounts=accounts["unassigned"],
+    )

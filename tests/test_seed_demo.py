@@ -1,16 +1,25 @@
-"""The demo organisation: believable territories and accounts, and idempotent seeding."""
+"""The demo organisation: believable territories and accounts, and idempotent seeding.
+
+The core seeds the people and the calendar and runs every app's registered seed step
+(``spm.plugins.seed_steps``); territories' step builds the tree, accounts and rules.
+"""
 
 from collections import Counter
 from decimal import Decimal
 
 import pytest
 from django.core.management import call_command
+from django.db import connection
 
+from spm import plugins
 from spm.calendars.models import Holiday, TimeOff
+from spm.demo.seed import SeededOrg
 from spm.notifications.models import Notification
+from spm.plugins import SeedStep
 from spm.tenancy.context import tenant_context
 from spm.tenancy.models import AuditEvent, Membership, Role, Tenant
 from spm.users.models import User
+from territories import demo
 from territories.models import (
     Account,
     AccountAssignment,
@@ -131,3 +140,68 @@ def test_owners_were_told_about_their_territories_and_accounts(seeded):
     rep1 = Membership.all_tenants.get(tenant=tenant, user__email="rep1@acme.example")
     kinds = set(Notification.all_tenants.filter(recipient=rep1).values_list("kind", flat=True))
     assert {"territory.added", "accounts.moved_in"} <= kinds
+
+
+# --- The harness and its seed steps -----------------------------------------------
+
+
+def test_territories_registers_its_seed_step():
+    steps = [step for step in plugins.seed_steps if step.app_label == "territories"]
+    assert steps == [SeedStep("territories", demo.seed_territories)]
+
+
+@pytest.fixture
+def fake_step():
+    """A seed step registered for one test, recording what the harness gives it."""
+    calls: list[dict] = []
+
+    def run(*, org: SeededOrg) -> None:
+        calls.append(
+            {
+                "org": org,
+                # Scoped managers answer only inside the tenant's scope.
+                "members": Membership.objects.filter(tenant=org.tenant).count(),
+                "accounts": Account.objects.filter(tenant=org.tenant).count(),
+                "in_transaction": connection.in_atomic_block,
+            }
+        )
+
+    step = plugins.seed_steps.register(SeedStep("fake", run))
+    try:
+        yield calls
+    finally:
+        plugins.seed_steps.unregister(step)
+
+
+def test_seed_demo_runs_every_registered_step_after_the_people_and_the_apps_before_it(
+    db, fake_step
+):
+    call_command("seed_demo", "--password", PASSWORD)
+    [call] = fake_step
+    org = call["org"]
+    assert org.tenant.slug == "acme"
+    assert org.admin.user.email == "admin@acme.example"
+    assert [m.user.email for m in org.managers] == [
+        "manager1@acme.example",
+        "manager2@acme.example",
+    ]
+    assert [m.user.email for m in org.reps] == [f"rep{n}@acme.example" for n in range(1, 13)]
+    assert org.people["rep7"] == org.reps[6]
+    assert call["members"] == 15
+    assert call["accounts"] >= 390  # Territories' step, registered earlier, ran first.
+    assert call["in_transaction"]
+
+
+def test_a_failing_seed_step_leaves_nothing_behind(db):
+    def fail(*, org: SeededOrg) -> None:
+        raise RuntimeError("the demo step broke")
+
+    step = plugins.seed_steps.register(SeedStep("broken", fail))
+    try:
+        with pytest.raises(RuntimeError):
+            call_command("seed_demo", "--password", PASSWORD)
+    finally:
+        plugins.seed_steps.unregister(step)
+    assert not Tenant.objects.filter(slug="acme").exists()
+    assert not Account.all_tenants.exists()
+    assert not User.objects.filter(email__endswith="@acme.example").exists()

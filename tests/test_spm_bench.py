@@ -1,4 +1,8 @@
-"""``spm_bench``: every job is timed against its floor, and the bench cleans up after itself."""
+"""``spm_bench``: every job is timed against its floor, and the bench cleans up after itself.
+
+The harness builds the people and runs every registered suite (``spm.plugins.bench_suites``);
+territories' suite brings the accounts, territories and rules, and the first three jobs.
+"""
 
 import re
 from io import StringIO
@@ -6,11 +10,25 @@ from io import StringIO
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from django.db import connection
 
-from spm.demo.bench import EMAIL_DOMAIN, SLUG_PREFIX, delete_bench_tenant
-from spm.tenancy.models import Tenant
+from spm import plugins
+from spm.demo.bench import (
+    EMAIL_DOMAIN,
+    SLUG_PREFIX,
+    BenchOrg,
+    BenchPlan,
+    JobResult,
+    delete_bench_tenant,
+    measure,
+)
+from spm.plugins import BenchOption, BenchSuite
+from spm.tenancy.models import Membership, Tenant
 from spm.users.models import User
-from territories.models import Account, AccountAssignment, Territory
+from territories import bench as territories_bench
+from territories.models import Account, AccountAssignment, AssignmentRule, Territory
+
+from .territories.factories import AccountFactory, AssignmentRuleFactory
 
 TINY = ["--accounts", "300", "--territories", "5", "--reps", "10"]
 JOBS = ["apply assignment rules", "rules dry run", "CSV import"]
@@ -81,3 +99,106 @@ def test_it_refuses_sizes_it_cannot_build(db, args):
     with pytest.raises(CommandError):
         run(*args)
     assert not Tenant.objects.filter(slug__startswith=SLUG_PREFIX).exists()
+
+
+# --- The harness and its suites ---------------------------------------------------
+
+
+def test_territories_registers_its_suite_with_its_own_sizes():
+    [suite] = [suite for suite in plugins.bench_suites if suite.app_label == "territories"]
+    assert suite.prepare is territories_bench.prepare
+    assert suite.clean_up is territories_bench.clean_up
+    assert {option.name: option.default for option in suite.options} == {
+        "accounts": 50_000,
+        "territories": 200,
+    }
+
+
+@pytest.fixture
+def fake_suite():
+    """A suite registered for one test, with its own option, job and clean-up."""
+    seen: dict = {"cleaned": []}
+
+    def prepare(bench: BenchOrg) -> BenchPlan:
+        seen["widgets"] = bench.sizes.option("widgets")
+        seen["reps"] = len(bench.reps)
+        # The suite runs inside the bench organisation's scope.
+        seen["members"] = Membership.objects.filter(tenant=bench.tenant).count()
+
+        def run() -> JobResult:
+            def count() -> int:
+                return Membership.objects.filter(tenant=bench.tenant).count()
+
+            def floor() -> int:
+                with connection.cursor() as cursor:
+                    cursor.execute("SELECT 1")
+                    return cursor.fetchone()[0]
+
+            floor_measure, _ = measure(floor)
+            job_measure, members = measure(count)
+            return JobResult(
+                name="count widgets",
+                floor_name="SELECT 1",
+                job=job_measure,
+                floor=floor_measure,
+                outcome=f"{members} members counted",
+            )
+
+        return BenchPlan(built=f"{seen['widgets']} widgets", jobs=[("count widgets", run)])
+
+    def clean_up(*, tenant: Tenant) -> None:
+        seen["cleaned"].append(tenant.slug)
+
+    suite = plugins.bench_suites.register(
+        BenchSuite(
+            "fake",
+            prepare,
+            options=(BenchOption("widgets", default=3, help="Widgets.", maximum=9),),
+            clean_up=clean_up,
+        )
+    )
+    try:
+        yield seen
+    finally:
+        plugins.bench_suites.unregister(suite)
+
+
+@pytest.mark.django_db
+def test_the_harness_runs_every_registered_suite_with_its_options_and_cleans_it_up(fake_suite):
+    output = run(*TINY, "--widgets", "7")
+    assert fake_suite["widgets"] == 7
+    assert fake_suite["reps"] == 10
+    assert fake_suite["members"] == 11
+    assert "300 accounts, 5 territories (" in output
+    assert "rules), 7 widgets, 10 reps." in output
+    rows = {m["job"]: m for m in map(ROW.match, output.splitlines()) if m}
+    assert list(rows) == JOBS, output  # Territories' jobs are still all there…
+    fake_row = re.search(rf"^count widgets\s+{DURATION}\s+SELECT 1\s+{DURATION}\s+", output, re.M)
+    assert fake_row, output  # …followed by the fake suite's.
+    assert "count widgets: 11 members counted" in output
+    [slug] = fake_suite["cleaned"]
+    assert slug.startswith(SLUG_PREFIX)
+    assert not Tenant.objects.filter(slug__startswith=SLUG_PREFIX).exists()
+
+
+@pytest.mark.django_db
+def test_a_suites_option_has_its_default_and_its_limits(fake_suite):
+    run(*TINY)
+    assert fake_suite["widgets"] == 3
+    with pytest.raises(CommandError, match="--widgets is at most 9"):
+        run(*TINY, "--widgets", "10")
+    with pytest.raises(CommandError, match="--widgets must be at least 1"):
+        run(*TINY, "--widgets", "0")
+
+
+@pytest.mark.django_db
+def test_clean_up_removes_the_territory_data_of_a_kept_organisation_only(org):
+    """Deleting a kept bench organisation never touches another organisation's rows."""
+    AccountFactory(tenant=org.tenant)
+    AssignmentRuleFactory(territory__tenant=org.tenant)
+    run(*TINY, "--keep")
+    tenant = Tenant.objects.get(slug__startswith=SLUG_PREFIX)
+    delete_bench_tenant(tenant)
+    assert Account.all_tenants.filter(tenant=org.tenant).count() == 1
+    assert AssignmentRule.all_tenants.filter(tenant=org.tenant).count() == 1
+    assert not Account.all_tenants.exclude(tenant=org.tenant).exists()

@@ -2,6 +2,7 @@
 
 import datetime as dt
 import re
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -21,6 +22,7 @@ from .factories import (
     TimeOffFactory,
     UserFactory,
 )
+from .territories.factories import AccountFactory, TerritoryFactory, TerritoryMemberFactory
 
 HOME = "/"
 
@@ -228,7 +230,9 @@ def test_admin_dashboard_query_count_does_not_grow_with_the_organisation(
         membership_update(
             tenant=org.tenant, actor=org.admin.user, member=org.rep, start_date=dt.date(2024, 2, 1)
         )
-    with django_assert_max_num_queries(14):
+    territory_world(org, territories=8, accounts_each=5)
+    # 13 queries for the page and its own cards, 2 for territories' card; 1 to spare.
+    with django_assert_max_num_queries(16):
         response = client.get(HOME)
     assert response.status_code == 200
 
@@ -301,7 +305,9 @@ def test_manager_dashboard_query_count_does_not_grow_with_the_team(
             start=today + dt.timedelta(days=n % 10),
             end=today + dt.timedelta(days=n % 10),
         )
-    with django_assert_max_num_queries(9):
+    territory_world(org, territories=8, accounts_each=5)
+    # 8 queries for the page and its own cards, 2 for territories' card; 1 to spare.
+    with django_assert_max_num_queries(11):
         response = client.get(HOME)
     assert response.status_code == 200
     assert len(response.context["dashboard"].team) == 31
@@ -411,10 +417,13 @@ def test_rep_dashboard_query_count_is_bounded(org, client_for, django_assert_max
         start = today + dt.timedelta(days=7 * n)
         TimeOffFactory(member=org.rep, start=start, end=start + dt.timedelta(days=1))
         HolidayFactory(tenant=org.tenant, date=today + dt.timedelta(days=3 + 7 * n))
-    with django_assert_max_num_queries(8):
+    territory_world(org, territories=8, accounts_each=5)
+    # 7 queries for the page and its own cards, 2 for territories' card; 1 to spare.
+    with django_assert_max_num_queries(10):
         response = client.get(HOME)
     assert response.status_code == 200
     assert len(response.context["dashboard"].time_off) == 5
+    assert len(card(response, "territories-mine").territories) == 8
 
 
 def test_capacity_days_left_skip_weekends_holidays_and_time_off(org):
@@ -429,6 +438,112 @@ def test_capacity_days_left_skip_weekends_holidays_and_time_off(org):
         )
     # 23, 24, 26, 27, 31 (25 holiday, 28–29 weekend, 30 off).
     assert left == 5
+
+
+# --- Territories' cards (spm.plugins.dashboard_cards) -----------------------------
+
+
+def territory_world(org, *, territories: int, accounts_each: int) -> None:
+    """Territories worked by ``org.rep`` (owner of each), each with a few accounts."""
+    started = org.tenant.today() - dt.timedelta(days=30)
+    for n in range(territories):
+        territory = TerritoryFactory(tenant=org.tenant, name=f"Zone {n:02d}")
+        TerritoryMemberFactory(territory=territory, member=org.rep, start_date=started)
+        AccountFactory.create_batch(accounts_each, tenant=org.tenant, territory=territory)
+
+
+def card(response, key: str):
+    """What the dashboard's card ``key`` shows, or None when the viewer has no such card."""
+    return next((c.data for c in response.context["cards"] if c.key == key), None)
+
+
+@pytest.fixture
+def rep_territories(org, other):
+    """org.rep owns Northeast (2 accounts) and is an overlay of California (1 account);
+    a link that ended yesterday, a colleague's territory and globex's are not theirs."""
+    today = org.tenant.today()
+    started = today - dt.timedelta(days=60)
+    northeast = TerritoryFactory(tenant=org.tenant, name="Northeast")
+    california = TerritoryFactory(tenant=org.tenant, name="California")
+    ended = TerritoryFactory(tenant=org.tenant, name="Old Patch")
+    colleague = TerritoryFactory(tenant=org.tenant, name="Colleague Land")
+    TerritoryMemberFactory(territory=northeast, member=org.rep, start_date=started)
+    TerritoryMemberFactory(territory=california, member=org.rep, role="overlay", start_date=started)
+    TerritoryMemberFactory(
+        territory=ended, member=org.rep, start_date=started, end_date=today - dt.timedelta(days=1)
+    )
+    TerritoryMemberFactory(territory=colleague, member=org.outsider_rep, start_date=started)
+    AccountFactory(tenant=org.tenant, territory=northeast, annual_potential=Decimal("100000"))
+    AccountFactory(tenant=org.tenant, territory=northeast, annual_potential=Decimal("250000.50"))
+    AccountFactory(tenant=org.tenant, territory=california, annual_potential=Decimal("40000"))
+    AccountFactory(tenant=org.tenant, territory=ended, annual_potential=Decimal("999000"))
+    AccountFactory(tenant=org.tenant, territory=colleague)
+    AccountFactory.create_batch(2, tenant=org.tenant, territory=None)
+    globex = TerritoryFactory(tenant=other.tenant, name="Globex Heartland")
+    TerritoryMemberFactory(territory=globex, member=other.rep, start_date=started)
+    AccountFactory.create_batch(3, tenant=other.tenant, territory=globex)
+    AccountFactory(tenant=other.tenant, territory=None)
+    TerritoryFactory(tenant=other.tenant, name="Globex Empty")
+
+
+def test_rep_dashboard_shows_the_territories_they_work_today(org, rep_territories, client_for):
+    response = client_for(org.rep).get(HOME)
+    data = card(response, "territories-mine")
+    assert [
+        (t.name, t.role_label, t.account_count, t.total_potential) for t in data.territories
+    ] == [
+        ("California", "Overlay", 1, Decimal("40000.00")),
+        ("Northeast", "Owner", 2, Decimal("350000.50")),
+    ]
+    assert data.total_accounts == 3
+    assert data.total_potential == Decimal("390000.50")
+    assert card(response, "territories-overview") is None
+    html = response.content.decode()
+    assert "Your territories" in html
+    assert "2 territories · 3 accounts" in html
+    assert f'href="{reverse("territories:mine")}"' in html
+    assert "Old Patch" not in html
+    assert "Colleague Land" not in html
+
+
+def test_rep_without_territories_is_told_how_they_get_one(org, client_for):
+    response = client_for(org.rep).get(HOME)
+    assert card(response, "territories-mine").territories == []
+    assert "No territory today" in response.content.decode()
+
+
+@pytest.mark.parametrize("persona", ["admin", "manager"])
+def test_admins_and_managers_see_the_organisations_territories_and_unassigned_accounts(
+    org, rep_territories, client_for, persona
+):
+    response = client_for(getattr(org, persona)).get(HOME)
+    data = card(response, "territories-overview")
+    assert (data.territories, data.accounts, data.unassigned_accounts) == (4, 7, 2)
+    assert card(response, "territories-mine") is None
+    html = response.content.decode()
+    assert "accounts in no territory" in html
+    assert f'href="{reverse("territories:balance")}"' in html
+
+
+def test_the_territories_card_counts_active_territories_only(org, client_for):
+    TerritoryFactory(tenant=org.tenant, name="Retired", active=False)
+    TerritoryFactory(tenant=org.tenant, name="Live")
+    data = card(client_for(org.admin).get(HOME), "territories-overview")
+    assert (data.territories, data.accounts, data.unassigned_accounts) == (1, 0, 0)
+
+
+@pytest.mark.parametrize("persona", ["admin", "manager", "rep"])
+def test_territories_cards_never_show_another_organisations_data(
+    org, other, rep_territories, client_for, persona
+):
+    html = client_for(getattr(org, persona)).get(HOME).content.decode()
+    assert "Globex" not in html
+    # Globex's own people see only globex's numbers.
+    response = client_for(other.admin).get(HOME)
+    data = card(response, "territories-overview")
+    assert (data.territories, data.accounts, data.unassigned_accounts) == (2, 4, 1)
+    rep_card = card(client_for(other.rep).get(HOME), "territories-mine")
+    assert [(t.name, t.account_count) for t in rep_card.territories] == [("Globex Heartland", 3)]
 
 
 # --- No organisation --------------------------------------------------------------

@@ -1,6 +1,10 @@
+from django.core.exceptions import ImproperlyConfigured
 from django.core.management.base import BaseCommand, CommandError
 
-from spm.demo.bench import BenchSizes, format_report, run_bench
+from spm.demo.bench import BenchSizes, bench_options, format_report, run_bench
+
+# Flags of the harness itself: a suite's option may not take one of these names.
+CORE_OPTIONS = {"reps", "months", "keep"}
 
 
 class Command(BaseCommand):
@@ -11,14 +15,27 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         defaults = BenchSizes()
-        parser.add_argument("--accounts", type=int, default=defaults.accounts)
-        parser.add_argument("--territories", type=int, default=defaults.territories)
+        # The sizes of the apps' suites (``spm.plugins.BenchOption``), then the core's.
+        seen = set(CORE_OPTIONS)
+        for option in bench_options():
+            if option.name in seen:
+                raise ImproperlyConfigured(
+                    f"Two bench options are called “{option.name}”: rename one."
+                )
+            seen.add(option.name)
+            parser.add_argument(
+                f"--{option.name}",
+                dest=option.name,
+                type=int,
+                default=option.default,
+                help=option.help,
+            )
         parser.add_argument("--reps", type=int, default=defaults.reps)
         parser.add_argument(
             "--months",
             type=int,
             default=defaults.months,
-            help="Months of quotas to build (unused until quotas exist).",
+            help="Months of data to build, for the suites with monthly jobs.",
         )
         parser.add_argument(
             "--keep",
@@ -26,14 +43,20 @@ class Command(BaseCommand):
             help="Keep the synthetic organisation instead of deleting it at the end.",
         )
 
-    def handle(self, *args, accounts, territories, reps, months, keep, **options):
-        if accounts < 1 or reps < 1 or months < 1:
-            raise CommandError("--accounts, --reps and --months must be at least 1.")
-        if territories < 2:
-            raise CommandError("--territories must be at least 2 (a region and a territory).")
-        if accounts > 100_000:
-            raise CommandError("--accounts is at most 100,000 (the CSV import's limit).")
-        sizes = BenchSizes(accounts=accounts, territories=territories, reps=reps, months=months)
+    def handle(self, *args, reps, months, keep, **options):
+        if reps < 1 or months < 1:
+            raise CommandError("--reps and --months must be at least 1.")
+        values = {}
+        for option in bench_options():
+            value = options[option.name]
+            if value < option.minimum:
+                reason = f" ({option.minimum_reason})" if option.minimum_reason else ""
+                raise CommandError(f"--{option.name} must be at least {option.minimum}{reason}.")
+            if option.maximum is not None and value > option.maximum:
+                reason = f" ({option.maximum_reason})" if option.maximum_reason else ""
+                raise CommandError(f"--{option.name} is at most {option.maximum:,}{reason}.")
+            values[option.name] = value
+        sizes = BenchSizes(reps=reps, months=months, options=values)
         report = run_bench(sizes, keep=keep, log=lambda line: self.stderr.write(line))
         for line in format_report(report):
             self.stdout.write(line)
