@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from spm.calendars.models import Holiday
 from spm.tenancy.context import tenant_context
-from spm.tenancy.models import ApiToken, AuditEvent, Invitation, Membership, Role
+from spm.tenancy.models import ApiToken, AuditEvent, Invitation, Membership, Role, Tenant
 from spm.tenancy.services import api_token_issue, audit
 
 from .admin_helpers import (
@@ -367,3 +367,21 @@ def test_person_choices_are_limited_to_the_organisations_members(org, other, rf)
         people = set(field.queryset.values_list("email", flat=True))
 
     assert people == {"admin@acme.test", "manager@acme.test", "rep@acme.test", "rep2@acme.test"}
+
+
+def test_the_superuser_may_deactivate_an_organisation_but_not_change_its_settings(
+    org, superuser_client
+):
+    url = f"/admin/tenancy/tenant/{org.tenant.pk}/change/"
+    response = superuser_client.post(
+        url, {"is_active": "", "name": "Renamed", "timezone": "UTC", "work_week": "[1]"}
+    )
+    assert response.status_code == 302
+    tenant = Tenant.objects.get(pk=org.tenant.pk)
+    assert tenant.is_active is False
+    assert (tenant.name, tenant.timezone, tenant.work_week) == (
+        "Acme Ltd",
+        "Europe/Berlin",
+        [1, 2, 3, 4, 5],
+    )
+    assert superuser_client.get("/admin/tenancy/tenant/add/").status_code == 403

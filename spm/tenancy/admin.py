@@ -23,10 +23,31 @@ MEMBER_FIELDS = ("role", "manager", "start_date", "end_date")
 
 @admin.register(Tenant)
 class TenantAdmin(PlatformOnlyAdminMixin, admin.ModelAdmin):
+    """The platform's list of organisations. The superuser may deactivate one; its
+    settings belong to its own admins, who change them on the settings page through
+    ``tenant_update_settings`` (checks and audit), and organisations are created by
+    signing up (``tenant_create``), so neither happens here."""
+
     list_display = ["name", "slug", "timezone", "currency", "is_active", "created_at"]
     list_filter = ["is_active"]
     search_fields = ["name", "slug"]
-    readonly_fields = ["created_at"]
+    fields = [
+        "name",
+        "slug",
+        "is_active",
+        "timezone",
+        "currency",
+        "work_week",
+        "weekday_weights",
+        "prorate_time_off",
+        "selling_target_pct",
+        "fiscal_year_start_month",
+        "created_at",
+    ]
+    readonly_fields = [name for name in fields if name != "is_active"]
+
+    def has_add_permission(self, request):
+        return False
 
 
 class MembershipAdminForm(TenantScopedModelForm):
