@@ -3,7 +3,8 @@
 ``prepare`` adds a territory tree, its rules and unassigned accounts to the bench
 organisation the core built, and returns three jobs, each measured against a floor:
 applying the assignment rules (vs one UPDATE), their dry run (vs one SELECT) and the
-CSV import of as many new accounts (vs one bulk INSERT). Its sizes are its own options:
+CSV import of as many new accounts (vs one bulk INSERT) and a CSV import that updates
+every existing account and places it (vs one UPDATE per chunk of the same rows). Its sizes are its own options:
 ``--accounts`` and ``--territories``.
 """
 
@@ -18,6 +19,7 @@ from django.db import connection
 from spm.demo.bench import BUILD_BATCH, BenchOrg, BenchPlan, JobResult, measure
 from spm.plugins import BenchOption
 from spm.tenancy.models import Tenant
+from spm.web.exports import csv_lines
 
 from . import csv_io, services
 from .models import (
@@ -71,6 +73,7 @@ def prepare(bench: BenchOrg) -> BenchPlan:
             ("apply assignment rules", lambda: bench_apply_rules(bench)),
             ("rules dry run", lambda: bench_rules_dry_run(bench)),
             ("CSV import", lambda: bench_csv_import(bench, leaves=leaves, rows=accounts)),
+            ("CSV import, updates", lambda: bench_csv_update(bench, leaves=leaves)),
         ],
     )
 
@@ -318,4 +321,50 @@ def bench_csv_import(
         job=job_measure,
         floor=floor_measure,
         outcome=f"{imported.created:,} accounts created, {imported.moved:,} placed",
+    )
+
+
+def bench_csv_update(bench: BenchOrg, *, leaves: list[Territory], seed: int = 13) -> JobResult:
+    """Importing a file that changes every existing account (name, potential) and places
+    it in a territory, vs updating the same rows with one UPDATE … FROM VALUES per chunk
+    (Django's ``bulk_update`` on SQLite)."""
+    tenant = bench.tenant
+    rng = random.Random(seed)
+    existing = list(Account.objects.filter(tenant=tenant).order_by("pk"))
+    rows = []
+    for n, account in enumerate(existing):
+        account.name = f"{account.name} (renamed)"
+        account.annual_potential = Decimal(rng.randrange(20_000, 2_000_000))
+        account.territory_id = leaves[n % len(leaves)].pk
+        rows.append(account)
+    names = {territory.pk: territory.name for territory in leaves}
+    data = "".join(
+        csv_lines(
+            csv_io.COLUMNS,
+            (
+                [
+                    a.external_id, a.name, a.industry, a.country, a.region, a.postal_code,
+                    a.annual_potential, names[a.territory_id],
+                ]
+                for a in rows
+            ),
+        )
+    ).encode()  # fmt: skip
+
+    def floor() -> None:
+        services.accounts_write_changes(
+            tenant=tenant, accounts=rows, fields=["name", "annual_potential", "territory"]
+        )
+
+    def job():
+        return csv_io.accounts_import(tenant=tenant, actor=bench.actor, data=data)
+
+    floor_measure, _ = measure(floor)
+    job_measure, imported = measure(job)
+    return JobResult(
+        name="CSV import, updates",
+        floor_name="UPDATE … FROM VALUES of the same rows",
+        job=job_measure,
+        floor=floor_measure,
+        outcome=f"{imported.updated:,} accounts updated, {imported.moved:,} moved",
     )

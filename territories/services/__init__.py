@@ -20,6 +20,7 @@ from .accounts import (
     account_save,
     accounts_assign,
     accounts_upsert,
+    accounts_write_changes,
     scheduled_assignments_apply,
 )
 from .members import (
@@ -48,6 +49,7 @@ __all__ = [
     "account_save",
     "accounts_assign",
     "accounts_upsert",
+    "accounts_write_changes",
     "assignment_rule_check",
     "assignment_rule_save",
     "assignment_rules_apply",

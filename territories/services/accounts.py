@@ -6,14 +6,16 @@ place that builds ``AccountAssignment`` rows — and told to the reps by
 ``account_moves_notify``.
 """
 
+import csv
 import datetime as dt
+import io
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.urls import reverse
 from django.utils import timezone
 
@@ -49,8 +51,25 @@ def _history_rows(
     applied_at: dt.datetime | None,
 ) -> None:
     """Append one ``AccountAssignment`` per move, in bulk. ``applied_at`` is None for a
-    scheduled move (the daily job stamps it when the account moves)."""
+    scheduled move (the daily job stamps it when the account moves).
+
+    On PostgreSQL the rows are streamed with ``COPY``: 40,000 history rows take about a
+    second, where ``bulk_create`` spent most of a big import building its statements.
+    """
     changed_by = _user(actor)
+    moves = list(moves)
+    if not moves:
+        return
+    if connection.vendor == "postgresql":
+        _copy_history_rows(
+            tenant=tenant,
+            changed_by_id=changed_by.pk if changed_by else None,
+            moves=moves,
+            effective_date=effective_date,
+            source=source,
+            applied_at=applied_at,
+        )
+        return
     AccountAssignment.objects.bulk_create(
         (
             AccountAssignment(
@@ -67,6 +86,39 @@ def _history_rows(
         ),
         batch_size=HISTORY_BATCH,
     )
+
+
+HISTORY_COLUMNS = (
+    "tenant_id", "account_id", "from_territory_id", "to_territory_id", "effective_date",
+    "source", "changed_by_id", "created_at", "applied_at",
+)  # fmt: skip
+
+
+def _copy_history_rows(
+    *,
+    tenant: Tenant,
+    changed_by_id: int | None,
+    moves: list[Move],
+    effective_date: dt.date,
+    source: str,
+    applied_at: dt.datetime | None,
+) -> None:
+    """``COPY`` the history rows in one stream (PostgreSQL's bulk load)."""
+    now = timezone.now().isoformat()
+    applied = applied_at.isoformat() if applied_at else None
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    for account_id, old, new in moves:
+        writer.writerow(
+            (tenant.pk, account_id, old, new, effective_date.isoformat(), source,
+             changed_by_id, now, applied)
+        )  # fmt: skip
+    buffer.seek(0)
+    table = connection.ops.quote_name(AccountAssignment._meta.db_table)
+    # Empty unquoted cells are NULL in PostgreSQL's CSV format: csv writes None as "".
+    sql = f"COPY {table} ({', '.join(HISTORY_COLUMNS)}) FROM STDIN WITH (FORMAT csv)"
+    with connection.cursor() as cursor:
+        cursor.cursor.copy_expert(sql, buffer)
 
 
 def account_moves_notify(
@@ -321,6 +373,50 @@ def account_save(
     return account
 
 
+def accounts_write_changes(*, tenant: Tenant, accounts: list[Account], fields: list[str]) -> None:
+    """Write ``fields`` of already-changed ``accounts`` (and ``updated_at``) in bulk.
+
+    On PostgreSQL one ``UPDATE … FROM (VALUES …)`` per chunk of ``UPDATE_CHUNK`` rows:
+    40,000 changed accounts cost 8 statements and about a second, where Django's
+    ``bulk_update`` builds a ``CASE`` per field and row and took half a minute. Elsewhere
+    (SQLite), ``bulk_update``. The caller validated the values and holds the transaction.
+    """
+    if not accounts:
+        return
+    now = timezone.now()
+    for account in accounts:
+        account.updated_at = now
+    fields = [*fields, "updated_at"]
+    if connection.vendor != "postgresql":
+        Account.objects.bulk_update(accounts, fields, batch_size=HISTORY_BATCH)
+        return
+    model_fields = [Account._meta.get_field(name) for name in fields]
+    quote = connection.ops.quote_name
+    assignments = ", ".join(
+        f"{quote(field.column)} = v.{quote(field.column)}::{field.db_type(connection)}"
+        for field in model_fields
+    )
+    columns = ", ".join(quote(field.column) for field in model_fields)
+    sql = (
+        f"UPDATE {quote(Account._meta.db_table)} AS t SET {assignments} "
+        f"FROM (VALUES %s) AS v(id, {columns}) "
+        f"WHERE t.id = v.id AND t.tenant_id = {int(tenant.pk)}"
+    )
+    rows = [
+        (account.pk, *(getattr(account, field.attname) for field in model_fields))
+        for account in accounts
+    ]
+    placeholder = "(" + ", ".join(["%s"] * (len(model_fields) + 1)) + ")"
+    with connection.cursor() as cursor:
+        for start in range(0, len(rows), UPDATE_CHUNK):
+            # psycopg2 quotes each row; Django's cursor runs (and counts) the statement.
+            values = b",".join(
+                cursor.cursor.mogrify(placeholder, row)
+                for row in rows[start : start + UPDATE_CHUNK]
+            ).decode()
+            cursor.execute(sql.replace("%s", values, 1))
+
+
 @dataclass(frozen=True)
 class AccountRow:
     """One account of a bulk write, already validated (``csv_io`` checks each cell)."""
@@ -383,7 +479,7 @@ def accounts_upsert(
 
     result = UpsertResult()
     to_create: list[Account] = []
-    to_update: list[Account] = []
+    to_write: list[Account] = []  # Changed, moved, or both.
     moves: list[Move] = []
     placements: list[tuple[Account, int]] = []
     for row in rows:
@@ -411,36 +507,35 @@ def accounts_upsert(
         moving = row.territory_id is not None and row.territory_id != account.territory_id
         if moving:
             moves.append((account.pk, account.territory_id, row.territory_id))
+            account.territory_id = row.territory_id
         if changed:
-            to_update.append(account)
-        elif not moving:
+            result.updated += 1
+        if changed or moving:
+            to_write.append(account)
+        else:
             result.unchanged += 1
 
     now = timezone.now()
     Account.objects.bulk_create(to_create, batch_size=HISTORY_BATCH)
-    for account in to_update:
-        account.updated_at = now
-    Account.objects.bulk_update(
-        to_update, [*UPSERT_FIELDS, "annual_potential", "updated_at"], batch_size=HISTORY_BATCH
+    # Changes and moves in one statement per chunk: the territory is one more column.
+    accounts_write_changes(
+        tenant=tenant,
+        accounts=to_write,
+        fields=[*UPSERT_FIELDS, "annual_potential", "territory"],
     )
-    today = tenant.today()
-    # New accounts are created in their territory; only their history is written here.
     new_moves: list[Move] = [(account.pk, None, target) for account, target in placements]
+    today = tenant.today()
     _history_rows(
         tenant=tenant,
         actor=actor,
-        moves=new_moves,
+        moves=moves + new_moves,
         effective_date=today,
         source=source,
         applied_at=now,
     )
-    if moves:
-        account_moves_apply(
-            tenant=tenant, actor=actor, moves=moves, effective_date=today, source=source
-        )
     all_moves = moves + new_moves
     account_moves_notify(tenant=tenant, moves=all_moves, effective_date=today, scheduled=False)
-    result.created, result.updated, result.moved = len(to_create), len(to_update), len(all_moves)
+    result.created, result.moved = len(to_create), len(all_moves)
     audit(
         tenant=tenant,
         actor=actor,

@@ -4,6 +4,7 @@ import datetime as dt
 import threading
 
 import pytest
+from celery._state import _set_task_join_will_block
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 
@@ -21,6 +22,14 @@ pytestmark = [
     ),
     pytest.mark.django_db(transaction=True),
 ]
+
+
+@pytest.fixture(autouse=True)
+def celery_join_flag():
+    """Eager tasks run in both threads; Celery guards ``result.get()`` with a process-wide
+    flag that two threads can leave set. Put it back for the tests that follow."""
+    yield
+    _set_task_join_will_block(False)
 
 
 def race(first, second) -> dict[str, str]:
