@@ -13,6 +13,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.text import slugify
 
@@ -152,14 +153,27 @@ def _check_manager(*, tenant: Tenant, member: Membership | None, manager: Member
 
 
 @transaction.atomic
+def _is_active_admin(*, role: str, start_date: dt.date, end_date: dt.date | None, today) -> bool:
+    return role == Role.ADMIN and start_date <= today and (end_date is None or end_date >= today)
+
+
+@transaction.atomic
 def membership_update(*, tenant: Tenant, actor, member: Membership, **fields: Any) -> Membership:
-    """Change a member's role, manager or employment dates, keeping the tree a tree."""
+    """Change a member's role, manager or employment dates, keeping the tree a tree.
+
+    Invariants, also under concurrent requests: the organisation keeps at least one
+    active admin (whatever the path: a role change, an end date in the past, two admins
+    demoting each other at once), and reporting lines never loop. Changes to one
+    organisation's members serialise on its row, so each check sees the other's result.
+    """
     allowed = {"role", "manager", "start_date", "end_date"}
     unknown = set(fields) - allowed
     if unknown:
         raise ValueError(f"Not a membership field: {', '.join(sorted(unknown))}")
     if member.tenant_id != tenant.pk:
         raise Membership.DoesNotExist
+    Tenant.objects.select_for_update().filter(pk=tenant.pk).first()
+    member.refresh_from_db(fields=["role", "manager", "start_date", "end_date"])
     if "manager" in fields:
         _check_manager(tenant=tenant, member=member, manager=fields["manager"])
     if (
@@ -167,12 +181,24 @@ def membership_update(*, tenant: Tenant, actor, member: Membership, **fields: An
         and member.direct_reports.exists()
     ):
         raise ValidationError({"role": "Reassign this person's reports before making them a rep."})
-    if fields.get("role") not in (None, Role.ADMIN) and member.role == Role.ADMIN:
-        remaining = Membership.objects.filter(tenant=tenant, role=Role.ADMIN).exclude(pk=member.pk)
-        if not remaining.exists():
-            raise ValidationError({"role": "An organisation needs at least one admin."})
     start_date = fields.get("start_date", member.start_date)
     end_date = fields.get("end_date", member.end_date)
+    today = tenant.today()
+    was_admin = _is_active_admin(
+        role=member.role, start_date=member.start_date, end_date=member.end_date, today=today
+    )
+    stays_admin = _is_active_admin(
+        role=fields.get("role", member.role), start_date=start_date, end_date=end_date, today=today
+    )
+    if was_admin and not stays_admin:
+        others = (
+            Membership.objects.filter(tenant=tenant, role=Role.ADMIN, start_date__lte=today)
+            .filter(Q(end_date__isnull=True) | Q(end_date__gte=today))
+            .exclude(pk=member.pk)
+        )
+        if not others.exists():
+            field = "role" if fields.get("role", member.role) != Role.ADMIN else "end_date"
+            raise ValidationError({field: "An organisation needs at least one admin."})
     if start_date is not None and end_date is not None and end_date < start_date:
         raise ValidationError({"end_date": "The last day cannot be before the first day."})
     changed = {name: value for name, value in fields.items() if getattr(member, name) != value}
