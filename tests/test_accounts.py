@@ -16,7 +16,7 @@ from django.urls import reverse
 from spm.tenancy.models import Membership, Role, Tenant
 from spm.users.models import User
 
-from .factories import PASSWORD
+from .factories import PASSWORD, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -264,3 +264,32 @@ def test_a_rep_activates_an_authenticator_app_and_login_then_asks_for_the_code(
     assert response.status_code == 302
     assert response.url == reverse("home")
     assert client.get(reverse("home")).status_code == 200
+
+
+def test_a_totp_user_cannot_reach_the_admin_with_the_password_alone(client, db, settings):
+    """The admin has no password-only login form: ``/admin/login/`` hands over to the
+    application's login, which asks for the second factor."""
+    from allauth.mfa.totp.internal.auth import TOTP
+
+    superuser = UserFactory(email="root@platform.test", is_superuser=True, is_staff=True)
+    superuser.set_password(PASSWORD)
+    superuser.save()
+    EmailAddress.objects.update_or_create(
+        user=superuser, email=superuser.email, defaults={"verified": True, "primary": True}
+    )
+    TOTP.activate(superuser, "JBSWY3DPEHPK3PXP")
+
+    for _ in range(3):  # However often the admin's own form is posted to.
+        posted = client.post(
+            "/admin/login/?next=/admin/", {"username": superuser.email, "password": PASSWORD}
+        )
+        assert posted.status_code == 302
+        assert posted.url.startswith(reverse("account_login"))
+        assert "_auth_user_id" not in client.session
+    assert client.get("/admin/").url.startswith(reverse("account_login"))
+
+    # The real login asks for the code and does not sign in yet.
+    response = client.post(LOGIN, {"login": superuser.email, "password": PASSWORD})
+    assert response.url == reverse("mfa_authenticate")
+    assert "_auth_user_id" not in client.session
+    assert client.get("/admin/").status_code == 302
