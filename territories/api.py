@@ -16,7 +16,7 @@ from rest_framework import exceptions, mixins, permissions
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from spm.api.base import AdminWrites, ServiceWriteMixin, TenantViewSet
+from spm.api.base import ID_BOUNDS, AdminWrites, ServiceWriteMixin, TenantViewSet
 from spm.tenancy.models import Role
 
 from . import selectors, services
@@ -123,7 +123,7 @@ class TerritoryViewSet(
 
 class AccountFilter(django_filters.FilterSet):
     territory_id = django_filters.NumberFilter(
-        field_name="territory_id", help_text="Accounts directly in this territory."
+        field_name="territory_id", help_text="Accounts directly in this territory.", **ID_BOUNDS
     )
     unassigned = django_filters.BooleanFilter(
         method="filter_unassigned", help_text="true: only accounts outside every territory."

@@ -10,6 +10,7 @@ from decimal import Decimal
 
 from rest_framework import serializers
 
+from spm.api.base import ID_BOUNDS
 from spm.api.fields import ScopedPrimaryKeyRelatedField
 from spm.inputs import ApiDateField
 
@@ -105,7 +106,7 @@ class AccountInputSerializer(serializers.Serializer):
 
 class AssignInputSerializer(serializers.Serializer):
     account_ids = serializers.ListField(
-        child=serializers.IntegerField(min_value=1),
+        child=serializers.IntegerField(**ID_BOUNDS),
         allow_empty=False,
         max_length=MAX_ASSIGN_IDS,
     )

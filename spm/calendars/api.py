@@ -10,7 +10,7 @@ import django_filters
 from django import forms
 from rest_framework import mixins
 
-from spm.api.base import AdminWrites, ManagersWrite, TenantViewSet
+from spm.api.base import ID_BOUNDS, AdminWrites, ManagersWrite, TenantViewSet
 from spm.inputs import DateFilter, YearFilter
 from spm.tenancy.selectors import visible_member_ids
 
@@ -36,7 +36,7 @@ class HolidayFilter(django_filters.FilterSet):
 
 
 class TimeOffFilter(django_filters.FilterSet):
-    member_id = IntegerFilter(field_name="member_id", label="Time off of this member.")
+    member_id = IntegerFilter(field_name="member_id", label="Time off of this member.", **ID_BOUNDS)
     start = DateFilter(
         field_name="end", lookup_expr="gte", label="Time off ending on or after this date."
     )
