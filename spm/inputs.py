@@ -5,6 +5,7 @@
   refuse the rest), and every other date input — a plain form, an API field, a query
   filter — is one of the fields below. A structural test holds both rules.
 - **Years** in query strings are ``YearField``: the same window.
+- **Ids** in query filters are ``IdFilter``: whole numbers that fit the database.
 - **NUL bytes** in a path or query string are refused before any view runs
   (``RejectNulBytesMiddleware``): PostgreSQL cannot store them and answers with an error.
   Form and API text fields refuse them already (Django's and DRF's ``CharField``).
@@ -60,6 +61,24 @@ class DateFilter(django_filters.DateFilter):
 
 class YearFilter(django_filters.NumberFilter):
     field_class = YearField
+
+
+# Database ids: whole numbers from 1 to PostgreSQL's bigint maximum.
+MAX_ID = 2**63 - 1
+
+
+class IdField(forms.IntegerField):
+    """An id in a query filter: a whole number (``1.9`` is refused, never truncated) that
+    fits the database."""
+
+    def __init__(self, **kwargs) -> None:
+        kwargs.setdefault("min_value", 1)
+        kwargs.setdefault("max_value", MAX_ID)
+        super().__init__(**kwargs)
+
+
+class IdFilter(django_filters.NumberFilter):
+    field_class = IdField
 
 
 class RejectNulBytesMiddleware:

@@ -16,7 +16,8 @@ from rest_framework import exceptions, mixins, permissions
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from spm.api.base import ID_BOUNDS, AdminWrites, ServiceWriteMixin, TenantViewSet
+from spm.api.base import AdminWrites, ServiceWriteMixin, TenantViewSet
+from spm.inputs import IdFilter
 from spm.tenancy.models import Role
 
 from . import selectors, services
@@ -122,8 +123,8 @@ class TerritoryViewSet(
 
 
 class AccountFilter(django_filters.FilterSet):
-    territory_id = django_filters.NumberFilter(
-        field_name="territory_id", help_text="Accounts directly in this territory.", **ID_BOUNDS
+    territory_id = IdFilter(
+        field_name="territory_id", help_text="Accounts directly in this territory."
     )
     unassigned = django_filters.BooleanFilter(
         method="filter_unassigned", help_text="true: only accounts outside every territory."

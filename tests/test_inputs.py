@@ -197,6 +197,20 @@ def test_non_finite_decimals_are_form_errors_in_the_admin(org, client_for, value
     assert response.context["adminform"].form.errors["annual_potential"]
 
 
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/api/v1/time-off/?member_id={}.9",
+        "/api/v1/members/?manager_id={}.9",
+        "/api/v1/accounts/?territory_id={}.9",
+    ],
+)
+def test_float_ids_in_filters_are_refused(org, api_for, url):
+    response = api_for(org.admin).get(url.format(org.manager.pk))
+    assert response.status_code == 400
+    assert "whole number" in str(response.json())
+
+
 def test_float_ids_are_refused_not_truncated(org, api_for):
     api = api_for(org.admin)
     assert api.get(f"/api/v1/time-off/?member_id={org.rep.pk}.9").status_code == 400

@@ -19,6 +19,7 @@ from rest_framework.response import Response
 from rest_framework.settings import api_settings
 from rest_framework.views import APIView
 
+from spm.inputs import MAX_ID
 from spm.tenancy.context import tenant_context
 from spm.tenancy.models import ApiToken, Membership, Role, Tenant
 
@@ -26,7 +27,6 @@ from spm.tenancy.models import ApiToken, Membership, Role, Tenant
 #: list is held to ``ID_BOUNDS``: a larger number is a 400 instead of reaching the database,
 #: where SQLite cannot even bind it (``OverflowError``, a 500). A single id (a path or a
 #: related field) needs nothing: Django's exact lookup already matches no row for it.
-MAX_ID = 2**63 - 1
 ID_BOUNDS = {"min_value": 1, "max_value": MAX_ID}
 
 

@@ -7,20 +7,15 @@ come back as 400 with field messages (``TenantAPIMixin.handle_exception``).
 """
 
 import django_filters
-from django import forms
 from rest_framework import mixins
 
-from spm.api.base import ID_BOUNDS, AdminWrites, ManagersWrite, TenantViewSet
-from spm.inputs import DateFilter, YearFilter
+from spm.api.base import AdminWrites, ManagersWrite, TenantViewSet
+from spm.inputs import DateFilter, IdFilter, YearFilter
 from spm.tenancy.selectors import visible_member_ids
 
 from . import services
 from .models import Holiday, TimeOff
 from .serializers import HolidaySerializer, TimeOffSerializer
-
-
-class IntegerFilter(django_filters.NumberFilter):
-    field_class = forms.IntegerField
 
 
 class HolidayFilter(django_filters.FilterSet):
@@ -36,7 +31,7 @@ class HolidayFilter(django_filters.FilterSet):
 
 
 class TimeOffFilter(django_filters.FilterSet):
-    member_id = IntegerFilter(field_name="member_id", label="Time off of this member.", **ID_BOUNDS)
+    member_id = IdFilter(field_name="member_id", label="Time off of this member.")
     start = DateFilter(
         field_name="end", lookup_expr="gte", label="Time off ending on or after this date."
     )

@@ -11,7 +11,8 @@ from rest_framework import mixins
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from spm.api.base import ID_BOUNDS, AdminWrites, TenantAPIView, TenantViewSet
+from spm.api.base import AdminWrites, TenantAPIView, TenantViewSet
+from spm.inputs import IdFilter
 
 from . import services
 from .models import Membership, Role
@@ -29,7 +30,7 @@ class MeView(TenantAPIView):
 
 class MemberFilter(django_filters.FilterSet):
     role = django_filters.ChoiceFilter(choices=Role.choices)
-    manager_id = django_filters.NumberFilter(field_name="manager_id", **ID_BOUNDS)
+    manager_id = IdFilter(field_name="manager_id")
 
     class Meta:
         model = Membership
