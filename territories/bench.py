@@ -8,8 +8,6 @@ every existing account and places it (vs one UPDATE per chunk of the same rows).
 ``--accounts`` and ``--territories``.
 """
 
-import csv
-import io
 import math
 import random
 from decimal import Decimal
@@ -273,6 +271,22 @@ def bench_rules_dry_run(bench: BenchOrg) -> JobResult:
     )
 
 
+def _import_file(accounts: list[Account], territory_names: dict[int, str]) -> bytes:
+    """The CSV file an admin would import for ``accounts``, in the import's format."""
+    return "".join(
+        csv_lines(
+            csv_io.COLUMNS,
+            (
+                [
+                    a.external_id, a.name, a.industry, a.country, a.region, a.postal_code,
+                    a.annual_potential, territory_names.get(a.territory_id, ""),
+                ]
+                for a in accounts
+            ),
+        )
+    ).encode()  # fmt: skip
+
+
 def bench_csv_import(
     bench: BenchOrg, *, leaves: list[Territory], rows: int, seed: int = 11
 ) -> JobResult:
@@ -282,16 +296,8 @@ def bench_csv_import(
     accounts = [_account(tenant, rng, f"CSV-{n:07d}") for n in range(1, rows + 1)]
     for n, account in enumerate(accounts):
         account.territory = leaves[n % len(leaves)]
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(csv_io.COLUMNS)
-    for account in accounts:
-        writer.writerow([
-            account.external_id, account.name, account.industry, account.country,
-            account.region, account.postal_code, f"{account.annual_potential:.2f}",
-            account.territory.name,
-        ])  # fmt: skip
-    data = buffer.getvalue().encode()
+    names = {territory.pk: territory.name for territory in leaves}
+    data = _import_file(accounts, names)
 
     def floor() -> None:
         fresh = [
@@ -337,19 +343,7 @@ def bench_csv_update(bench: BenchOrg, *, leaves: list[Territory], seed: int = 13
         account.annual_potential = Decimal(rng.randrange(20_000, 2_000_000))
         account.territory_id = leaves[n % len(leaves)].pk
         rows.append(account)
-    names = {territory.pk: territory.name for territory in leaves}
-    data = "".join(
-        csv_lines(
-            csv_io.COLUMNS,
-            (
-                [
-                    a.external_id, a.name, a.industry, a.country, a.region, a.postal_code,
-                    a.annual_potential, names[a.territory_id],
-                ]
-                for a in rows
-            ),
-        )
-    ).encode()  # fmt: skip
+    data = _import_file(rows, {territory.pk: territory.name for territory in leaves})
 
     def floor() -> None:
         services.accounts_write_changes(
