@@ -164,5 +164,6 @@ def test_a_versioned_write_documents_409():
     }
     result = add_error_responses(schema, None, None, True)
     paths = result["paths"]["/api/v1/quotas/{id}/"]
-    assert set(paths["patch"]["responses"]) == {"200", "400", "401", "403", "404", "409"}
-    assert set(paths["get"]["responses"]) == {"200", "401", "403", "404"}
+    assert set(paths["patch"]["responses"]) == {"200", "400", "401", "403", "404", "409", "414"}
+    assert set(paths["get"]["responses"]) == {"200", "401", "403", "404", "414"}
+    assert set(paths["get"]["responses"]["414"]["content"]) == {"text/html"}

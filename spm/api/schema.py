@@ -7,7 +7,9 @@ so one post-processing hook states them for every operation instead of each view
 - 401 and 403: every operation (no credentials; a role that may not act at all);
 - 404: operations on one object (another organisation's is a 404 like a missing one)
   and paginated lists (a page past the end);
-- 409: writes whose body carries a ``version`` (a stale version).
+- 409: writes whose body carries a ``version`` (a stale version);
+- 414: every operation: the web server (gunicorn) refuses a request line longer than 4 KB
+  before the application sees it, with a short HTML page.
 """
 
 ERROR = {
@@ -33,6 +35,12 @@ DESCRIPTIONS = {
     "403": "Your role may not do this.",
     "404": "Not found (or outside what you may see, such as another organisation's).",
     "409": "Someone changed this since you read it: reload and try again.",
+    "414": "The address is longer than the server accepts (4 KB): send fewer or shorter query parameters.",
+}
+# Answered by the web server itself, so not in the API's JSON.
+URI_TOO_LONG = {
+    "description": DESCRIPTIONS["414"],
+    "content": {"text/html": {"schema": {"type": "string"}}},
 }
 WRITE_METHODS = {"post", "put", "patch"}
 
@@ -63,7 +71,7 @@ def add_error_responses(result: dict, generator, request, public) -> dict:
             one_object = "{" in path
             paginated = any(p.get("name") == "page" for p in parameters)
             queried = any(p.get("in") == "query" for p in parameters)
-            codes = ["401", "403"]
+            codes = ["401", "403", "414"]
             if method in WRITE_METHODS or queried:
                 codes.append("400")
             if one_object or paginated:
@@ -73,6 +81,9 @@ def add_error_responses(result: dict, generator, request, public) -> dict:
             responses = operation["responses"]
             for code in sorted(codes):
                 if code in responses:
+                    continue
+                if code == "414":
+                    responses[code] = URI_TOO_LONG
                     continue
                 body = "ValidationError" if code == "400" else "Error"
                 responses[code] = {"description": DESCRIPTIONS[code], **_reference(body)}
