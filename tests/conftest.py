@@ -11,10 +11,17 @@ import pytest
 from django.test import Client
 from rest_framework.test import APIClient
 
+from spm.tenancy import rls
 from spm.tenancy.models import Membership, Role, Tenant
 from spm.tenancy.services import api_token_issue
 
 from .factories import MembershipFactory, TenantFactory, UserFactory
+
+# Test code arranges and inspects every organisation's rows, like an operator at the
+# shell: PostgreSQL's tenant wall is open on the test thread. Requests (the test client's
+# and the live server's) and tasks still start with it closed and open it for their own
+# organisation only, so the application's code is tested behind the wall.
+rls.open_for_this_thread()
 
 
 @dataclass

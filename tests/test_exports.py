@@ -40,9 +40,9 @@ def test_a_download_is_a_streamed_attachment():
 
 
 def test_no_module_writes_csv_but_the_export_writer():
-    """Every export goes through ``spm.web.exports``. The one other writer streams history
-    rows to PostgreSQL's COPY, which no person opens."""
-    allowed = {"spm/web/exports.py", "territories/services/accounts.py"}
+    """Every export goes through ``spm.web.exports``. The one other writer streams rows to
+    PostgreSQL's COPY (``spm.tenancy.bulk``), which no person opens."""
+    allowed = {"spm/web/exports.py", "spm/tenancy/bulk.py"}
     writers = sorted(
         str(path.relative_to(PROJECT_ROOT))
         for path in PROJECT_ROOT.glob("*/**/*.py")

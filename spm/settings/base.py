@@ -93,6 +93,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "spm.tenancy.middleware.RowSecurityMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "spm.inputs.RejectNulBytesMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",

@@ -37,7 +37,7 @@ from django.http import Http404, HttpRequest, HttpResponseRedirect
 from django.urls import path, reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 
-from .context import scopes_disabled
+from .context import across_tenants
 from .forms import add_service_errors as add_service_errors  # Part of the toolkit.
 from .models import Role, Tenant, TenantOwnedModel
 
@@ -75,7 +75,8 @@ class SpmAdminSite(admin.AdminSite):
             if refusal is not None:
                 return refusal
             if is_platform_superuser(request):
-                with scopes_disabled():
+                # The platform superuser administers every organisation.
+                with across_tenants():
                     return wrapped(request, *args, **kwargs)
             return wrapped(request, *args, **kwargs)
 

@@ -3,6 +3,7 @@
 from django.utils import timezone
 from rest_framework import authentication, exceptions
 
+from .context import across_tenants
 from .models import ApiToken
 from .tokens import digest_key
 
@@ -14,11 +15,12 @@ class MembershipTokenAuthentication(authentication.TokenAuthentication):
 
     def authenticate_credentials(self, key: str):
         # The tenant is not known yet: the key itself selects it, so the lookup is unscoped.
-        token = (
-            ApiToken.all_tenants.select_related("membership__user", "membership__tenant")
-            .filter(digest=digest_key(key), revoked_at__isnull=True)
-            .first()
-        )
+        with across_tenants():
+            token = (
+                ApiToken.all_tenants.select_related("membership__user", "membership__tenant")
+                .filter(digest=digest_key(key), revoked_at__isnull=True)
+                .first()
+            )
         if token is None:
             raise exceptions.AuthenticationFailed("Invalid or revoked token.")
         membership = token.membership
@@ -33,5 +35,6 @@ class MembershipTokenAuthentication(authentication.TokenAuthentication):
         now = timezone.now()
         if token.last_used_at is None or (now - token.last_used_at).total_seconds() > 60:
             # Unscoped: authentication runs before the token's tenant becomes active.
-            ApiToken.all_tenants.filter(pk=token.pk).update(last_used_at=now)
+            with across_tenants():
+                ApiToken.all_tenants.filter(pk=token.pk).update(last_used_at=now)
         return membership.user, token

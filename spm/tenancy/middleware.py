@@ -4,10 +4,24 @@ from collections.abc import Callable
 
 from django.http import HttpRequest, HttpResponse
 
-from .context import scopes_disabled, tenant_context
+from . import rls
+from .context import across_tenants, tenant_context
 from .selectors import memberships_for_user
 
 SESSION_KEY = "spm_membership_id"
+
+
+class RowSecurityMiddleware:
+    """First in the stack: every request starts with PostgreSQL's tenant wall closed
+    (``spm.tenancy.rls``), whatever ran before on this thread; ``TenantMiddleware`` or the
+    API's authentication then opens it for the request's organisation only."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        with rls.closed():
+            return self.get_response(request)
 
 
 class TenantMiddleware:
@@ -40,7 +54,7 @@ class TenantMiddleware:
         if membership is None:
             if user.is_superuser:
                 # The platform superuser without an organisation works across tenants.
-                with scopes_disabled():
+                with across_tenants():
                     return self.get_response(request)
             return self.get_response(request)
 

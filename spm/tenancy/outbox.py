@@ -17,6 +17,7 @@ from django.db import transaction
 from django.utils import timezone
 from kombu.exceptions import OperationalError
 
+from .context import across_tenants
 from .models import OutboxJob, Tenant
 
 logger = logging.getLogger(__name__)
@@ -66,8 +67,14 @@ def outbox_send(*, job_ids: list[int]) -> int:
 
     A broker that cannot be reached is logged and counted on the job; the sweep retries.
     """
-    sent = 0
     # By id, whichever organisation is active: the sweep sends every organisation's jobs.
+    with across_tenants():
+        return _send(job_ids)
+
+
+def _send(job_ids: list[int]) -> int:
+    sent = 0
+    # Across tenants (see outbox_send): the jobs are addressed by id.
     jobs = OutboxJob.all_tenants.filter(pk__in=job_ids, sent_at__isnull=True).order_by("pk")
     for job in jobs:
         try:
@@ -93,7 +100,7 @@ def outbox_sweep(*, now: dt.datetime | None = None) -> int:
     """Send the jobs whose immediate send failed (broker down, process killed between the
     commit and the send); delete sent jobs older than ``KEEP_SENT``. Returns jobs sent."""
     now = now or timezone.now()
-    with transaction.atomic():
+    with transaction.atomic(), across_tenants():
         # Every organisation's jobs: this is the platform's sweep. SKIP LOCKED lets two
         # sweeps run at once without sending a job twice.
         waiting = list(
@@ -104,5 +111,6 @@ def outbox_sweep(*, now: dt.datetime | None = None) -> int:
         )
         sent = outbox_send(job_ids=waiting)
     # Cross-tenant housekeeping, like the sweep itself.
-    OutboxJob.all_tenants.filter(sent_at__lt=now - KEEP_SENT).delete()
+    with across_tenants():
+        OutboxJob.all_tenants.filter(sent_at__lt=now - KEEP_SENT).delete()
     return sent

@@ -6,6 +6,7 @@ from collections import defaultdict
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
+from .context import across_tenants
 from .models import Membership, Role, Tenant
 
 
@@ -26,6 +27,9 @@ def memberships_for_user(*, user) -> list[Membership]:
         .select_related("tenant", "user")
         .order_by("tenant__name")
     )
+    # Across tenants: a user's memberships are in every organisation they belong to.
+    with across_tenants():
+        candidates = list(candidates)
     return [
         membership
         for membership in candidates

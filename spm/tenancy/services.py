@@ -17,6 +17,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.text import slugify
 
+from .context import across_tenants, tenant_context
 from .models import ApiToken, AuditEvent, Invitation, Membership, Role, Tenant
 from .selectors import report_ids
 from .tokens import digest_key, generate_key
@@ -52,17 +53,18 @@ def tenant_create(*, name: str, owner, timezone_name: str = "UTC", currency: str
     )
     tenant.full_clean()
     tenant.save()
-    membership = Membership.objects.create(
-        tenant=tenant, user=owner, role=Role.ADMIN, start_date=tenant.today()
-    )
-    audit(tenant=tenant, actor=owner, action="tenant.created", obj=tenant)
-    audit(
-        tenant=tenant,
-        actor=owner,
-        action="membership.created",
-        obj=membership,
-        data={"role": Role.ADMIN},
-    )
+    with tenant_context(tenant):  # Its first rows belong to it, not to the signup request.
+        membership = Membership.objects.create(
+            tenant=tenant, user=owner, role=Role.ADMIN, start_date=tenant.today()
+        )
+        audit(tenant=tenant, actor=owner, action="tenant.created", obj=tenant)
+        audit(
+            tenant=tenant,
+            actor=owner,
+            action="membership.created",
+            obj=membership,
+            data={"role": Role.ADMIN},
+        )
     return tenant
 
 
@@ -283,12 +285,13 @@ class InvitationInvalid(Exception):
 
 def invitation_by_key(*, key: str) -> Invitation:
     """Find an invitation by its secret key, across tenants (the key selects the tenant)."""
-    invitation = (
-        # Unscoped: the tenant is not known until the key has found the invitation.
-        Invitation.all_tenants.select_related("tenant", "manager__user", "invited_by")
-        .filter(key=key)
-        .first()
-    )
+    # Unscoped: the tenant is not known until the key has found the invitation.
+    with across_tenants():
+        invitation = (
+            Invitation.all_tenants.select_related("tenant", "manager__user", "invited_by")
+            .filter(key=key)
+            .first()
+        )
     if invitation is None:
         raise InvitationInvalid(
             "This invitation link is not valid. Check that you copied all of it."
@@ -313,37 +316,43 @@ def invitation_by_key(*, key: str) -> Invitation:
 @transaction.atomic
 def invitation_accept(*, invitation: Invitation, user) -> Membership:
     """Turn a pending invitation into a membership for ``user`` (whose email must match)."""
-    # Unscoped: the invited user may be working in another organisation meanwhile.
-    locked = Invitation.all_tenants.select_for_update().get(pk=invitation.pk)
-    if locked.status != Invitation.Status.PENDING or locked.is_expired:
-        reason = "expired" if locked.status == Invitation.Status.PENDING else locked.status
-        raise InvitationInvalid("This invitation can no longer be used.", reason=reason)
-    if user.email.lower() != locked.email.lower():
-        raise InvitationInvalid(
-            f"This invitation is for {locked.email}; you are logged in as {user.email}.",
-            reason="wrong_user",
-        )
-    tenant = locked.tenant
-    # Unscoped, like the invitation: this tenant is not the active one yet.
-    membership, created = Membership.all_tenants.get_or_create(
-        tenant=tenant,
-        user=user,
-        defaults={"role": locked.role, "manager": locked.manager, "start_date": locked.start_date},
-    )
-    locked.status = Invitation.Status.ACCEPTED
-    locked.accepted_at = timezone.now()
-    locked.membership = membership
-    locked.save(update_fields=["status", "accepted_at", "membership"])
-    audit(tenant=tenant, actor=user, action="invitation.accepted", obj=locked)
-    if created:
-        audit(
+    # Across tenants: the invited user may be working in another organisation meanwhile,
+    # and the membership, audit rows and invitation all belong to the invitation's.
+    with across_tenants():
+        locked = Invitation.all_tenants.select_for_update().get(pk=invitation.pk)
+        if locked.status != Invitation.Status.PENDING or locked.is_expired:
+            reason = "expired" if locked.status == Invitation.Status.PENDING else locked.status
+            raise InvitationInvalid("This invitation can no longer be used.", reason=reason)
+        if user.email.lower() != locked.email.lower():
+            raise InvitationInvalid(
+                f"This invitation is for {locked.email}; you are logged in as {user.email}.",
+                reason="wrong_user",
+            )
+        tenant = locked.tenant
+        # Unscoped, like the invitation: this tenant is not the active one yet.
+        membership, created = Membership.all_tenants.get_or_create(
             tenant=tenant,
-            actor=user,
-            action="membership.created",
-            obj=membership,
-            data={"role": membership.role},
+            user=user,
+            defaults={
+                "role": locked.role,
+                "manager": locked.manager,
+                "start_date": locked.start_date,
+            },
         )
-    return membership
+        locked.status = Invitation.Status.ACCEPTED
+        locked.accepted_at = timezone.now()
+        locked.membership = membership
+        locked.save(update_fields=["status", "accepted_at", "membership"])
+        audit(tenant=tenant, actor=user, action="invitation.accepted", obj=locked)
+        if created:
+            audit(
+                tenant=tenant,
+                actor=user,
+                action="membership.created",
+                obj=membership,
+                data={"role": membership.role},
+            )
+        return membership
 
 
 def invitation_accept_new_user(*, invitation: Invitation, name: str, password: str) -> Membership:
