@@ -243,6 +243,18 @@ def compose_command() -> list[str] | None:
     return None
 
 
+def test_compose_connects_the_app_as_an_ordinary_role_that_row_level_security_binds():
+    compose = compose_file()
+    database_url = compose["x-app"]["environment"]["DATABASE_URL"]
+    assert database_url.startswith("postgres://spm:")
+    postgres = compose["services"]["postgres"]
+    assert postgres["environment"]["POSTGRES_USER"] == "postgres"  # The superuser is not spm.
+    assert "./docker/postgres-init:/docker-entrypoint-initdb.d:ro" in postgres["volumes"]
+    init = (BASE_DIR / "docker/postgres-init/10-app-role.sh").read_text()
+    assert "CREATE ROLE spm LOGIN NOSUPERUSER NOBYPASSRLS" in init
+    assert "CREATE DATABASE spm OWNER spm" in init
+
+
 def test_docker_compose_accepts_the_file():
     command = compose_command()
     if command is None:
@@ -250,7 +262,12 @@ def test_docker_compose_accepts_the_file():
     result = subprocess.run(
         [*command, "config", "--quiet"],
         cwd=BASE_DIR,
-        env={**os.environ, "SECRET_KEY": "x" * 50, "POSTGRES_PASSWORD": "compose-check"},
+        env={
+            **os.environ,
+            "SECRET_KEY": "x" * 50,
+            "POSTGRES_PASSWORD": "compose-check",
+            "POSTGRES_ADMIN_PASSWORD": "compose-check-admin",
+        },
         capture_output=True,
         text=True,
         timeout=60,
