@@ -83,6 +83,14 @@ class Tenant(models.Model):
     fiscal_year_start_month = models.PositiveSmallIntegerField(
         default=1, validators=[MinValueValidator(1), MaxValueValidator(12)]
     )
+    achievability_multiple = models.DecimalField(
+        max_digits=4,
+        decimal_places=2,
+        default=Decimal("1.50"),
+        validators=[MinValueValidator(Decimal("1")), MaxValueValidator(Decimal("10"))],
+        help_text="Flag a quota that needs more than this multiple of the person's "
+        "trailing 90-day daily rate.",
+    )
     prorate_time_off = models.BooleanField(
         default=False,
         help_text="Reduce quotas for time off, not only for partial employment.",
