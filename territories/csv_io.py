@@ -5,6 +5,11 @@ writes nothing and names the row and column of each error. Rows are matched to
 existing accounts by ``external_id`` (so importing a file twice updates, never
 duplicates). The optional ``territory`` column names a territory; left empty, a new
 account stays unassigned and an existing one stays where it is.
+
+``accounts_file_check`` makes the checks of the file as a whole (size, encoding, header,
+number of rows) cheaply enough for the upload itself; ``accounts_rows`` checks every cell
+and returns the rows to write; ``accounts_import`` does both and writes. Big files are
+imported in the background (``account_imports``), through the same functions.
 """
 
 import csv
@@ -17,7 +22,7 @@ from spm.tenancy.models import Tenant
 from spm.web.exports import csv_lines
 
 from . import services
-from .models import Account, AccountAssignment, Territory
+from .models import Account, AccountAssignment, AccountImport, Territory
 
 COLUMNS = [
     "external_id", "name", "industry", "country", "region", "postal_code",
@@ -26,6 +31,8 @@ COLUMNS = [
 REQUIRED = ["external_id", "name"]
 MAX_ROWS = 100_000
 MAX_BYTES = 20 * 1024 * 1024
+# Checking cells is reported to the import's page once per this many rows (about 0.1 s).
+CHECK_REPORT_ROWS = 5_000
 TEXT_LIMITS = {
     field_name: Account._meta.get_field(field_name).max_length
     for field_name in ("external_id", "name", "industry", "country", "region", "postal_code")
@@ -70,23 +77,26 @@ def _decode(data: bytes) -> str:
         ) from exc
 
 
-def _parse(text: str) -> tuple[list[str], list[dict[str, str]]]:
+def _dialect(text: str) -> type[csv.Dialect] | csv.Dialect:
     try:
-        dialect = csv.Sniffer().sniff(text[:4096], delimiters=",;\t")
+        return csv.Sniffer().sniff(text[:4096], delimiters=",;\t")
     except csv.Error:
-        dialect = csv.excel
-    reader = csv.DictReader(io.StringIO(text), dialect=dialect)
-    header = [(name or "").strip().lower() for name in (reader.fieldnames or [])]
+        return csv.excel
+
+
+def _header(names: list[str] | None) -> list[str]:
+    return [(name or "").strip().lower() for name in (names or [])]
+
+
+def _parse(text: str) -> tuple[list[str], list[dict[str, str]]]:
+    reader = csv.DictReader(io.StringIO(text), dialect=_dialect(text))
+    header = _header(reader.fieldnames)
     reader.fieldnames = header
     return header, list(reader)
 
 
-def accounts_import(*, tenant: Tenant, actor, data: bytes) -> ImportResult:
-    """Validate the whole file, then create and update accounts in bulk.
-
-    Raises ``ImportRejected`` (nothing written) when any row is invalid.
-    """
-    header, rows = _parse(_decode(data))
+def _check_file(header: list[str], row_count: int) -> None:
+    """Raise ``ImportRejected`` for a header or a row count the import cannot take."""
     errors: list[RowError] = []
     missing = [name for name in REQUIRED if name not in header]
     unknown = [name for name in header if name and name not in COLUMNS]
@@ -96,12 +106,64 @@ def accounts_import(*, tenant: Tenant, actor, data: bytes) -> ImportResult:
         errors.append(
             RowError(1, ", ".join(unknown), f"Unknown column. Known columns: {', '.join(COLUMNS)}.")
         )
-    if not rows and not errors:
+    if not row_count and not errors:
         errors.append(RowError(2, "file", "The file has a header but no rows."))
-    if len(rows) > MAX_ROWS:
+    if row_count > MAX_ROWS:
         errors.append(RowError(MAX_ROWS + 2, "file", f"At most {MAX_ROWS:,} rows per file."))
     if errors:
         raise ImportRejected(errors)
+
+
+def accounts_file_check(data: bytes) -> int:
+    """Check the file as a whole (size, encoding, header, number of rows); return its
+    number of rows. Raises ``ImportRejected`` naming the problem.
+
+    Cheap enough for the upload request: the rows are counted, not kept, so the memory it
+    takes is about twice the file's size.
+    """
+    text = _decode(data)
+    reader = csv.reader(io.StringIO(text), dialect=_dialect(text))
+    header = _header(next(reader, None))
+    # Blank lines are skipped, as ``csv.DictReader`` (which reads the rows later) does.
+    row_count = sum(1 for row in reader if row)
+    _check_file(header, row_count)
+    return row_count
+
+
+def accounts_import(
+    *, tenant: Tenant, actor, data: bytes, progress: services.Progress = services.no_progress
+) -> ImportResult:
+    """Validate the whole file, then create and update accounts in bulk.
+
+    Raises ``ImportRejected`` (nothing written) when any row is invalid. Reports to
+    ``progress`` as it goes (see ``accounts_rows`` and ``services.accounts_upsert``).
+    """
+    written = services.accounts_upsert(
+        tenant=tenant,
+        actor=actor,
+        rows=accounts_rows(tenant=tenant, data=data, progress=progress),
+        source=AccountAssignment.Source.IMPORT,
+        progress=progress,
+    )
+    return ImportResult(
+        created=written.created,
+        updated=written.updated,
+        unchanged=written.unchanged,
+        moved=written.moved,
+    )
+
+
+def accounts_rows(
+    *, tenant: Tenant, data: bytes, progress: services.Progress = services.no_progress
+) -> list[services.AccountRow]:
+    """Check every cell of the file; return its rows, ready for ``services.accounts_upsert``.
+
+    Raises ``ImportRejected`` with every problem of every row, each naming its row and
+    column. Reports the rows checked to ``progress`` (step ``check``).
+    """
+    header, rows = _parse(_decode(data))
+    _check_file(header, len(rows))
+    errors: list[RowError] = []
 
     # Names are unique regardless of case (a database constraint), so this is unambiguous.
     territories = {
@@ -113,6 +175,8 @@ def accounts_import(*, tenant: Tenant, actor, data: bytes) -> ImportResult:
     seen: dict[str, int] = {}
     clean: list[tuple[int, dict]] = []
     for line, raw in enumerate(rows, start=2):
+        if (line - 2) % CHECK_REPORT_ROWS == 0:
+            progress(AccountImport.Step.CHECK, line - 2, len(rows))
         if None in raw:  # More cells than header columns.
             errors.append(RowError(line, "row", "This row has more cells than the header."))
             continue
@@ -185,32 +249,20 @@ def accounts_import(*, tenant: Tenant, actor, data: bytes) -> ImportResult:
         clean.append((line, values))
     if errors:
         raise ImportRejected(errors)
-    written = services.accounts_upsert(
-        tenant=tenant,
-        actor=actor,
-        rows=[
-            services.AccountRow(
-                external_id=values["external_id"],
-                name=values["name"],
-                industry=values["industry"],
-                country=values["country"],
-                region=values["region"],
-                postal_code=values["postal_code"],
-                annual_potential=values.get("annual_potential")
-                if values["has_potential"]
-                else None,
-                territory_id=values["territory_id"],
-            )
-            for _, values in clean
-        ],
-        source=AccountAssignment.Source.IMPORT,
-    )
-    return ImportResult(
-        created=written.created,
-        updated=written.updated,
-        unchanged=written.unchanged,
-        moved=written.moved,
-    )
+    progress(AccountImport.Step.CHECK, len(rows), len(rows))
+    return [
+        services.AccountRow(
+            external_id=values["external_id"],
+            name=values["name"],
+            industry=values["industry"],
+            country=values["country"],
+            region=values["region"],
+            postal_code=values["postal_code"],
+            annual_potential=values.get("annual_potential") if values["has_potential"] else None,
+            territory_id=values["territory_id"],
+        )
+        for _, values in clean
+    ]
 
 
 def accounts_export(accounts: Iterable[Account]) -> Iterator[str]:

@@ -5,6 +5,7 @@ account is in at most one territory at a time. Every change of that column is
 recorded as an ``AccountAssignment`` in the same transaction (see services).
 """
 
+import datetime as dt
 from decimal import Decimal
 
 from django.conf import settings
@@ -213,3 +214,81 @@ class AccountAssignment(TenantOwnedModel):
 
     def __str__(self) -> str:
         return f"{self.account} → {self.to_territory or 'unassigned'} on {self.effective_date}"
+
+
+# An import task is stopped after this long (its Celery time limit, ``tasks.py``)…
+IMPORT_TIME_LIMIT = dt.timedelta(minutes=15)
+# …so a running import that has reported nothing for longer is no longer running: its
+# worker died (killed, out of memory, restarted) and it is shown, then marked, as stopped.
+IMPORT_STALE_AFTER = dt.timedelta(minutes=20)
+
+
+class AccountImport(TenantOwnedModel):
+    """A CSV file of accounts uploaded by an admin, and the background job importing it.
+
+    The file itself is kept in the database, so a worker on any machine can read it; the
+    hourly tidy-up clears it ``KEEP_UPLOADS`` after the upload (``file_cleared_at``).
+    The import is all or nothing: ``done`` is written in the same transaction as the
+    accounts, so a job is never done without its accounts, nor the other way round.
+    While it runs, ``step`` with ``step_done`` of ``step_total`` says how far it got and
+    ``heartbeat_at`` when it last said so (see ``services.imports``).
+    """
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", "Waiting to start"
+        RUNNING = "running", "Importing"
+        DONE = "done", "Imported"
+        REJECTED = "rejected", "Not imported: the file has errors"
+        FAILED = "failed", "Not imported: the import stopped"
+
+    class Step(models.TextChoices):
+        CHECK = "check", "Checking every row"
+        READ = "read", "Reading the accounts the file names"
+        WRITE = "write", "Writing the accounts"
+        RECORD = "record", "Recording the moves and telling the reps"
+
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    file_name = models.CharField(max_length=255)
+    file_size = models.PositiveIntegerField(help_text="Bytes.")
+    content = models.BinaryField(editable=False)
+    file_cleared_at = models.DateTimeField(null=True, blank=True)
+    rows_total = models.PositiveIntegerField()
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
+    step = models.CharField(max_length=10, choices=Step.choices, blank=True)
+    step_done = models.PositiveIntegerField(default=0)
+    step_total = models.PositiveIntegerField(default=0)
+    accounts_created = models.PositiveIntegerField(null=True, blank=True)
+    accounts_updated = models.PositiveIntegerField(null=True, blank=True)
+    accounts_unchanged = models.PositiveIntegerField(null=True, blank=True)
+    accounts_moved = models.PositiveIntegerField(null=True, blank=True)
+    # The first ``MAX_KEPT_ERRORS`` row errors as {"row", "column", "message"}; all counted.
+    errors = models.JSONField(default=list, blank=True)
+    error_count = models.PositiveIntegerField(default=0)
+    failure = models.TextField(blank=True, help_text="Why the import stopped.")
+    attempts = models.PositiveSmallIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = "account import"
+        indexes = [models.Index(fields=["tenant", "created_at"])]
+
+    def __str__(self) -> str:
+        return self.file_name
+
+    @property
+    def finished(self) -> bool:
+        return self.status in (self.Status.DONE, self.Status.REJECTED, self.Status.FAILED)
+
+    def is_stale(self, now: dt.datetime) -> bool:
+        """Running, but silent for longer than any run may last: its worker is gone."""
+        return (
+            self.status == self.Status.RUNNING
+            and self.heartbeat_at is not None
+            and self.heartbeat_at < now - IMPORT_STALE_AFTER
+        )

@@ -9,7 +9,7 @@ Invariants:
 - reps are notified when they join or leave a territory and when accounts move in or out.
 """
 
-from ._common import HISTORY_BATCH, UPDATE_CHUNK
+from ._common import HISTORY_BATCH, UPDATE_CHUNK, Progress, no_progress
 from .accounts import (
     AccountRow,
     AssignResult,
@@ -42,6 +42,7 @@ __all__ = [
     "UPDATE_CHUNK",
     "AccountRow",
     "AssignResult",
+    "Progress",
     "UpsertResult",
     "account_check",
     "account_moves_apply",
@@ -54,6 +55,7 @@ __all__ = [
     "assignment_rule_save",
     "assignment_rules_apply",
     "assignment_rules_preview",
+    "no_progress",
     "scheduled_assignments_apply",
     "territory_check",
     "territory_member_add",

@@ -6,11 +6,9 @@ place that builds ``AccountAssignment`` rows — and told to the reps by
 ``account_moves_notify``.
 """
 
-import csv
 import datetime as dt
-import io
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -20,16 +18,18 @@ from django.urls import reverse
 from django.utils import timezone
 
 from spm.notifications.services import Message, notify
+from spm.tenancy.bulk import copy_rows
 from spm.tenancy.models import Tenant
 from spm.tenancy.services import audit
 
 from ..models import (
     Account,
     AccountAssignment,
+    AccountImport,
     Territory,
 )
 from ..selectors import active_territory_members
-from ._common import HISTORY_BATCH, UPDATE_CHUNK, _check_tenant, _user
+from ._common import HISTORY_BATCH, UPDATE_CHUNK, Progress, _check_tenant, _user, no_progress
 
 Move = tuple[int, int | None, int | None]
 
@@ -106,19 +106,15 @@ def _copy_history_rows(
     """``COPY`` the history rows in one stream (PostgreSQL's bulk load)."""
     now = timezone.now().isoformat()
     applied = applied_at.isoformat() if applied_at else None
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    for account_id, old, new in moves:
-        writer.writerow(
+    copy_rows(
+        AccountAssignment,
+        HISTORY_COLUMNS,
+        (
             (tenant.pk, account_id, old, new, effective_date.isoformat(), source,
              changed_by_id, now, applied)
-        )  # fmt: skip
-    buffer.seek(0)
-    table = connection.ops.quote_name(AccountAssignment._meta.db_table)
-    # Empty unquoted cells are NULL in PostgreSQL's CSV format: csv writes None as "".
-    sql = f"COPY {table} ({', '.join(HISTORY_COLUMNS)}) FROM STDIN WITH (FORMAT csv)"
-    with connection.cursor() as cursor:
-        cursor.cursor.copy_expert(sql, buffer)
+            for account_id, old, new in moves
+        ),
+    )  # fmt: skip
 
 
 def account_moves_notify(
@@ -373,13 +369,21 @@ def account_save(
     return account
 
 
-def accounts_write_changes(*, tenant: Tenant, accounts: list[Account], fields: list[str]) -> None:
+def accounts_write_changes(
+    *,
+    tenant: Tenant,
+    accounts: list[Account],
+    fields: list[str],
+    written: Callable[[int], None] | None = None,
+) -> None:
     """Write ``fields`` of already-changed ``accounts`` (and ``updated_at``) in bulk.
 
     On PostgreSQL one ``UPDATE … FROM (VALUES …)`` per chunk of ``UPDATE_CHUNK`` rows:
     40,000 changed accounts cost 8 statements and about a second, where Django's
     ``bulk_update`` builds a ``CASE`` per field and row and took half a minute. Elsewhere
-    (SQLite), ``bulk_update``. The caller validated the values and holds the transaction.
+    (SQLite), ``bulk_update`` per chunk. After each chunk, ``written`` (if given) gets the
+    number of accounts written so far. The caller validated the values and holds the
+    transaction.
     """
     if not accounts:
         return
@@ -388,7 +392,11 @@ def accounts_write_changes(*, tenant: Tenant, accounts: list[Account], fields: l
         account.updated_at = now
     fields = [*fields, "updated_at"]
     if connection.vendor != "postgresql":
-        Account.objects.bulk_update(accounts, fields, batch_size=HISTORY_BATCH)
+        for start in range(0, len(accounts), UPDATE_CHUNK):
+            chunk = accounts[start : start + UPDATE_CHUNK]
+            Account.objects.bulk_update(chunk, fields, batch_size=HISTORY_BATCH)
+            if written:
+                written(start + len(chunk))
         return
     model_fields = [Account._meta.get_field(name) for name in fields]
     quote = connection.ops.quote_name
@@ -410,11 +418,11 @@ def accounts_write_changes(*, tenant: Tenant, accounts: list[Account], fields: l
     with connection.cursor() as cursor:
         for start in range(0, len(rows), UPDATE_CHUNK):
             # psycopg2 quotes each row; Django's cursor runs (and counts) the statement.
-            values = b",".join(
-                cursor.cursor.mogrify(placeholder, row)
-                for row in rows[start : start + UPDATE_CHUNK]
-            ).decode()
+            chunk = rows[start : start + UPDATE_CHUNK]
+            values = b",".join(cursor.cursor.mogrify(placeholder, row) for row in chunk).decode()
             cursor.execute(sql.replace("%s", values, 1))
+            if written:
+                written(start + len(chunk))
 
 
 @dataclass(frozen=True)
@@ -449,6 +457,7 @@ def accounts_upsert(
     actor,
     rows: list[AccountRow],
     source: str = AccountAssignment.Source.IMPORT,
+    progress: Progress = no_progress,
 ) -> UpsertResult:
     """Create the accounts whose external id is new and update the others, in bulk.
 
@@ -456,7 +465,8 @@ def accounts_upsert(
     rows twice changes nothing the second time. A row's territory moves its account as of
     today, recorded in the history and told to the reps like any other move. Territory
     ids outside the organisation or inactive are refused and nothing is written. Reads
-    and writes in chunks: a constant number of statements per 5,000 accounts.
+    and writes in chunks: a constant number of statements per 5,000 accounts, each chunk
+    reported to ``progress`` (steps ``read``, ``write``, then ``record``).
     """
     territory_ids = {row.territory_id for row in rows if row.territory_id is not None}
     usable = set(
@@ -469,13 +479,15 @@ def accounts_upsert(
     external_ids = [row.external_id for row in rows]
     existing: dict[str, Account] = {}
     for start in range(0, len(external_ids), UPDATE_CHUNK):
+        chunk = external_ids[start : start + UPDATE_CHUNK]
         # Locked like ``accounts_assign`` does, so a move at the same moment waits.
         for account in (
             Account.objects.select_for_update()
-            .filter(tenant=tenant, external_id__in=external_ids[start : start + UPDATE_CHUNK])
+            .filter(tenant=tenant, external_id__in=chunk)
             .order_by("pk")
         ):
             existing[account.external_id] = account
+        progress(AccountImport.Step.READ, start + len(chunk), len(external_ids))
 
     result = UpsertResult()
     to_create: list[Account] = []
@@ -516,13 +528,19 @@ def accounts_upsert(
             result.unchanged += 1
 
     now = timezone.now()
-    Account.objects.bulk_create(to_create, batch_size=HISTORY_BATCH)
+    writing = len(to_create) + len(to_write)
+    for start in range(0, len(to_create), UPDATE_CHUNK):
+        chunk = to_create[start : start + UPDATE_CHUNK]
+        Account.objects.bulk_create(chunk, batch_size=HISTORY_BATCH)
+        progress(AccountImport.Step.WRITE, start + len(chunk), writing)
     # Changes and moves in one statement per chunk: the territory is one more column.
     accounts_write_changes(
         tenant=tenant,
         accounts=to_write,
         fields=[*UPSERT_FIELDS, "annual_potential", "territory"],
+        written=lambda count: progress(AccountImport.Step.WRITE, len(to_create) + count, writing),
     )
+    progress(AccountImport.Step.RECORD, 0, 1)
     new_moves: list[Move] = [(account.pk, None, target) for account, target in placements]
     today = tenant.today()
     _history_rows(
