@@ -1,5 +1,6 @@
 """The account admin's own pages: the intermediate page of “Assign to territory…”,
-the preview-then-apply pages of the assignment rules, and CSV import and export.
+the preview-then-apply pages of the assignment rules, and CSV export (the import has
+pages of its own: ``admin/imports.py``).
 
 Each function is called by ``AccountAdmin`` (an action or a custom admin URL) with the
 model admin and the request; it parses the input, calls one service, and reports
@@ -21,8 +22,8 @@ from spm.tenancy.admin_base import is_platform_superuser
 from spm.tenancy.models import Tenant
 
 from . import rules as engine
-from .csv_io import COLUMNS, ImportRejected, accounts_export, accounts_import
-from .forms import AccountsAssignForm, AccountsImportForm, RulesApplyForm
+from .csv_io import accounts_export
+from .forms import AccountsAssignForm, RulesApplyForm
 from .models import Account, Territory
 from .services import accounts_assign, assignment_rules_apply, assignment_rules_preview
 
@@ -30,20 +31,6 @@ from .services import accounts_assign, assignment_rules_apply, assignment_rules_
 SHOWN = 20
 # The rules preview lists at most this many moves and conflicts; the counts cover all.
 PREVIEW_ROWS = 200
-
-COLUMN_HELP = {
-    "external_id": "Required. The account's id in your CRM. Rows are matched on it: "
-    "a known id updates that account, a new one creates an account.",
-    "name": "Required. The account's name.",
-    "industry": "Free text, e.g. Software.",
-    "country": "Two-letter country code, e.g. US or DE.",
-    "region": "State, province or region, e.g. CA.",
-    "postal_code": "Postal code, e.g. 94105.",
-    "annual_potential": "Yearly revenue the account could bring, e.g. 125000.50. "
-    "Empty keeps the current amount.",
-    "territory": "A territory's name, as in the territory list (case does not matter). "
-    "Empty leaves an existing account where it is and a new one unassigned.",
-}
 
 
 def _plural(count: int, word: str = "account") -> str:
@@ -321,45 +308,3 @@ def export_changelist(model_admin, request: HttpRequest) -> HttpResponse:
         raise PermissionDenied
     changelist = model_admin.get_changelist_instance(request)
     return _csv_response(changelist.get_queryset(request), _export_name(request))
-
-
-def import_accounts(model_admin, request: HttpRequest) -> HttpResponse:
-    """The “Import CSV” page: all or nothing, errors named by row and column."""
-    if not model_admin.has_add_permission(request):
-        raise PermissionDenied
-    platform = is_platform_superuser(request)
-    errors: list[str] = []
-    if request.method == "POST":
-        form = AccountsImportForm(request.POST, request.FILES, platform=platform)
-        if form.is_valid():
-            tenant = form.cleaned_data["tenant"] if platform else request.tenant
-            try:
-                result = accounts_import(
-                    tenant=tenant, actor=request.user, data=form.cleaned_data["file"].read()
-                )
-            except ImportRejected as rejected:
-                errors = [str(error) for error in rejected.errors]
-            else:
-                model_admin.message_user(
-                    request,
-                    f"Import done: {result.created} created, {result.updated} updated, "
-                    f"{_plural(result.moved)} placed in a territory, "
-                    f"{result.unchanged} unchanged.",
-                    messages.SUCCESS,
-                )
-                return HttpResponseRedirect(reverse("admin:territories_account_changelist"))
-    else:
-        form = AccountsImportForm(platform=platform)
-    return TemplateResponse(
-        request,
-        "admin/territories/import_accounts.html",
-        _context(
-            model_admin,
-            request,
-            "Import accounts from a CSV file",
-            form=form,
-            errors=errors,
-            columns=[(name, COLUMN_HELP[name]) for name in COLUMNS],
-            header=",".join(COLUMNS),
-        ),
-    )

@@ -39,7 +39,7 @@ from spm.tenancy.context import tenant_context
 from spm.tenancy.models import ApiToken, AuditEvent, Invitation, Membership, Tenant
 from spm.tenancy.services import api_token_issue, audit
 from spm.users.models import User
-from territories.models import Account, AccountAssignment, AssignmentRule, Territory
+from territories.models import Account, AccountAssignment, AccountImport, AssignmentRule, Territory
 
 from .conftest import Org, build_org, login
 from .factories import HolidayFactory, InvitationFactory, TimeOffFactory
@@ -237,6 +237,19 @@ def make_account_assignment(org: Org) -> AccountAssignment:
         to_territory=make_territory(org),
         effective_date=org.tenant.today(),
         changed_by=org.admin.user,
+    )
+
+
+def make_account_import(org: Org) -> AccountImport:
+    # Stopped: its retry route would run it again if the wall had a hole.
+    return AccountImport.objects.create(
+        tenant=org.tenant,
+        created_by=org.admin.user,
+        file_name="accounts.csv",
+        file_size=25,
+        content=b"external_id,name\nA-1,Acme\n",
+        rows_total=1,
+        status=AccountImport.Status.FAILED,
     )
 
 
@@ -462,6 +475,17 @@ EXPECTED: dict[str, Row] = {
     "admin:territories_account_import": admin_site(),
     "admin:territories_account_export": admin_site(),
     "admin:territories_account_apply_rules": admin_site(),
+    # Imports are made by uploading a file, followed on their page, deleted by the tidy-up.
+    "admin:territories_accountimport_changelist": admin_site(),
+    "admin:territories_accountimport_add": admin_site(FORBIDDEN),
+    "admin:territories_accountimport_change": admin_site(obj=make_account_import),
+    "admin:territories_accountimport_delete": admin_site(FORBIDDEN, obj=make_account_import),
+    "admin:territories_accountimport_history": admin_site(obj=make_account_import),
+    "admin/territories/accountimport/<path:object_id>/": admin_site(
+        TO_CHANGE_PAGE, obj=make_account_import
+    ),
+    # POST only; the cross-tenant check POSTs to run globex's stopped import again.
+    "admin:territories_accountimport_retry": admin_site(NOT_ALLOWED, obj=make_account_import),
     "admin:territories_assignmentrule_changelist": admin_site(),
     "admin:territories_assignmentrule_add": admin_site(),
     "admin:territories_assignmentrule_change": admin_site(obj=make_assignment_rule),

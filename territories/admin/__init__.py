@@ -10,12 +10,14 @@ first, so a mistake shows as a form error and nothing is saved.
 
 # Importing the modules registers their admin classes on the admin site.
 from .accounts import AccountAdmin
+from .imports import AccountImportAdmin
 from .rules import AccountAssignmentAdmin, AssignmentRuleAdmin
 from .territory import TerritoryAdmin, TerritoryMemberInline
 
 __all__ = [
     "AccountAdmin",
     "AccountAssignmentAdmin",
+    "AccountImportAdmin",
     "AssignmentRuleAdmin",
     "TerritoryAdmin",
     "TerritoryMemberInline",

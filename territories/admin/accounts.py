@@ -18,6 +18,7 @@ from ..services import (
     account_save,
     accounts_assign,
 )
+from . import imports
 from .common import (
     TerritoryListFilter,
     UnassignedListFilter,
@@ -130,7 +131,7 @@ class AccountAdmin(TenantScopedAdmin):
         return [
             path(
                 "import/",
-                view(admin_views.import_accounts),
+                view(imports.import_accounts),
                 name="territories_account_import",
             ),
             path(

@@ -6,7 +6,8 @@ Invariants:
   transaction; a future effective date schedules the move instead of making it;
 - a territory has at most one owner on any date (checked here under a row lock, and by
   an exclusion constraint on PostgreSQL);
-- reps are notified when they join or leave a territory and when accounts move in or out.
+- reps are notified when they join or leave a territory and when accounts move in or out;
+- an account import is done exactly when its accounts are written (``imports``).
 """
 
 from ._common import HISTORY_BATCH, UPDATE_CHUNK, Progress, no_progress
@@ -22,6 +23,18 @@ from .accounts import (
     accounts_upsert,
     accounts_write_changes,
     scheduled_assignments_apply,
+)
+from .imports import (
+    ImportProgress,
+    ImportSuperseded,
+    TidyResult,
+    account_import_claim,
+    account_import_create,
+    account_import_fail,
+    account_import_reject,
+    account_import_retry,
+    account_import_write,
+    account_imports_tidy,
 )
 from .members import (
     territory_member_add,
@@ -42,9 +55,19 @@ __all__ = [
     "UPDATE_CHUNK",
     "AccountRow",
     "AssignResult",
+    "ImportProgress",
+    "ImportSuperseded",
     "Progress",
+    "TidyResult",
     "UpsertResult",
     "account_check",
+    "account_import_claim",
+    "account_import_create",
+    "account_import_fail",
+    "account_import_reject",
+    "account_import_retry",
+    "account_import_write",
+    "account_imports_tidy",
     "account_moves_apply",
     "account_moves_notify",
     "account_save",

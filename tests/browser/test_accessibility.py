@@ -48,7 +48,7 @@ from spm.calendars.models import Holiday, TimeOff
 from spm.notifications.models import Notification
 from spm.tenancy.models import ApiToken, AuditEvent, Invitation, Role
 from spm.tenancy.services import api_token_issue, audit
-from territories.models import Account, AccountAssignment, AssignmentRule, Territory
+from territories.models import Account, AccountAssignment, AccountImport, AssignmentRule, Territory
 
 from ..conftest import Org, build_org
 from ..factories import (
@@ -99,6 +99,7 @@ class Fixtures:
     account: Account
     rule: AssignmentRule
     assignment: AccountAssignment
+    account_import: AccountImport  # Rejected: its page lists the problems in the file.
     invitation: Invitation
     notification: Notification  # The admin's.
     api_token: ApiToken
@@ -146,6 +147,20 @@ def build_fixtures() -> Fixtures:
             to_territory=coast,
             effective_date=today,
             changed_by=org.admin.user,
+        ),
+        account_import=AccountImport.all_tenants.create(
+            tenant=tenant,
+            created_by=org.admin.user,
+            file_name="crm-export.csv",
+            file_size=64,
+            content=b"external_id,name,country\nA-1,Acme,USA\nA-2,,US\n",
+            rows_total=2,
+            status=AccountImport.Status.REJECTED,
+            errors=[
+                {"row": 2, "column": "country", "message": "Use a two-letter country code."},
+                {"row": 3, "column": "name", "message": "Required; this cell is empty."},
+            ],
+            error_count=2,
         ),
         invitation=InvitationFactory(tenant=tenant, email="invitee@acme.test"),
         notification=notifications[-1],
@@ -206,6 +221,7 @@ ADMIN_OBJECTS: dict[str, Callable[[Fixtures], models.Model]] = {
     "territories.Account": lambda f: f.account,
     "territories.AssignmentRule": lambda f: f.rule,
     "territories.AccountAssignment": lambda f: f.assignment,
+    "territories.AccountImport": lambda f: f.account_import,
 }
 
 # Pages each role must have checked: a floor, not the list (which comes from the URLconf).
