@@ -31,7 +31,13 @@ from territories.models import Account, AccountAssignment, AssignmentRule, Terri
 from .territories.factories import AccountFactory, AssignmentRuleFactory
 
 TINY = ["--accounts", "300", "--territories", "5", "--reps", "10"]
-JOBS = ["apply assignment rules", "rules dry run", "CSV import"]
+JOBS = [
+    "apply assignment rules",
+    "rules dry run",
+    "CSV upload",
+    "CSV import",
+    "CSV import, updates",
+]
 DURATION = r"\d+(?:\.\d+)? (?:ms|s)"
 ROW = re.compile(
     rf"^(?P<job>{'|'.join(JOBS)})\s+(?P<time>{DURATION})\s+(?P<floor>\S.*?)\s+"

@@ -170,15 +170,29 @@ def counting_queries() -> Iterator[list[int]]:
         yield count
 
 
-def measure(work: Callable[[], object], *, memory: bool = True) -> tuple[Measure, object]:
-    """Time ``work`` and count its queries; then run it again untimed for peak memory."""
-    with rolled_back(), counting_queries() as count:
-        started = time.perf_counter()
-        outcome = work()
-        seconds = time.perf_counter() - started
+def measure(
+    work: Callable[[], object],
+    *,
+    memory: bool = True,
+    setup: Callable[[], object] | None = None,
+) -> tuple[Measure, object]:
+    """Time ``work`` and count its queries; then run it again untimed for peak memory.
+
+    ``setup``, if given, runs first in the same rolled-back transaction, untimed and
+    uncounted: what the job needs that is not the job (a background job's record).
+    """
+    with rolled_back():
+        if setup is not None:
+            setup()
+        with counting_queries() as count:
+            started = time.perf_counter()
+            outcome = work()
+            seconds = time.perf_counter() - started
     result = Measure(seconds=seconds, queries=count[0])
     if memory:
         with rolled_back():
+            if setup is not None:
+                setup()
             tracemalloc.start()
             try:
                 work()
