@@ -145,10 +145,10 @@ def test_a_running_import_shows_its_step_and_how_far_it_got(client_for, org):
     response = client_for(org.admin).get(page(job))
     html = response.content.decode()
     assert "Step 3 of 4: Writing the accounts" in html
-    # Checking (15) and reading (30) are done, writing (40) three quarters.
-    assert response.context["state"].percent == 75
-    assert '<progress max="100" value="75"' in html
-    assert "30,000 of 40,000" in html
+    # Checking (10) and reading (25) are done, writing (30) three quarters.
+    assert response.context["state"].percent == 57
+    assert '<progress max="100" value="57"' in html
+    assert "30,000 of 40,000 accounts · 57% of the import." in html
     assert 'hx-trigger="every 1s"' in html
 
 
