@@ -6,7 +6,10 @@ resolved from the token (which belongs to one membership) or the session (checke
 by the tenant middleware against the user's memberships).
 
 Services raise Django's ``ValidationError``; every view here answers it with a 400
-whose body names the fields, exactly like a serializer's own validation errors.
+whose body names the fields, exactly like a serializer's own validation errors. A
+service's ``StaleVersion`` (a write naming a version someone else has moved on from,
+``spm.tenancy.versioning``) is a 409 carrying the object as it is now, rendered by the
+view's own serializer, so the caller can show the current value and try again.
 """
 
 from contextlib import ExitStack
@@ -22,6 +25,7 @@ from rest_framework.views import APIView
 from spm.inputs import MAX_ID
 from spm.tenancy.context import tenant_context
 from spm.tenancy.models import ApiToken, Membership, Role, Tenant
+from spm.tenancy.versioning import StaleVersion
 
 #: Primary keys are 64-bit (``BigAutoField``). Every id a caller sends in a query string or a
 #: list is held to ``ID_BOUNDS``: a larger number is a 400 instead of reaching the database,
@@ -60,9 +64,26 @@ class TenantAPIMixin:
         self._tenant_stack.enter_context(tenant_context(membership.tenant))
 
     def handle_exception(self, exc):
+        if isinstance(exc, StaleVersion):
+            return self.stale_version_response(exc)
         if isinstance(exc, DjangoValidationError):
             exc = exceptions.ValidationError(self.service_error_detail(exc))
         return super().handle_exception(exc)
+
+    def stale_version_response(self, stale: StaleVersion) -> Response:
+        """409: ``detail`` says why, ``current`` is the object now, as this view renders it."""
+        return Response(
+            {"detail": stale.message, "current": self.render_current(stale.current)},
+            status=status.HTTP_409_CONFLICT,
+        )
+
+    def render_current(self, current) -> dict:
+        """``current`` through the view's output serializer (``serializer_class``); a view
+        without one (a plain ``APIView``) says at least which object and version it is."""
+        if not hasattr(self, "get_serializer_class"):
+            return {"id": current.pk, "version": getattr(current, "version", None)}
+        serializer_class = self.get_serializer_class()
+        return serializer_class(current, context=self.get_serializer_context()).data
 
     def service_error_detail(self, error: DjangoValidationError) -> dict:
         """A service's ``ValidationError`` as a serializer-style body, with API field names."""

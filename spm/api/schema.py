@@ -7,7 +7,8 @@ so one post-processing hook states them for every operation instead of each view
 - 401 and 403: every operation (no credentials; a role that may not act at all);
 - 404: operations on one object (another organisation's is a 404 like a missing one)
   and paginated lists (a page past the end);
-- 409: writes whose body carries a ``version`` (a stale version);
+- 409: writes whose body carries a ``version`` (a stale version): ``detail`` and
+  ``current``, the object as it is now, in the operation's own success shape;
 - 414: every operation: the web server (gunicorn) refuses a request line longer than 4 KB
   before the application sees it, with a short HTML page.
 """
@@ -58,6 +59,31 @@ def _has_version(operation: dict, schemas: dict) -> bool:
     return False
 
 
+def _success_schema(operation: dict) -> dict:
+    """The schema of the operation's success body (200 or 201), or any object."""
+    for code in ("200", "201"):
+        for media in operation["responses"].get(code, {}).get("content", {}).values():
+            if "schema" in media:
+                return media["schema"]
+    return {"type": "object"}
+
+
+def _conflict(operation: dict) -> dict:
+    """The 409 of a write carrying ``version`` (``TenantAPIMixin.stale_version_response``)."""
+    schema = {
+        "type": "object",
+        "properties": {
+            "detail": {"type": "string"},
+            "current": {
+                "description": "The object as it is now, as this operation returns it.",
+                "allOf": [_success_schema(operation)],
+            },
+        },
+        "required": ["detail", "current"],
+    }
+    return {"description": DESCRIPTIONS["409"], "content": {"application/json": {"schema": schema}}}
+
+
 def add_error_responses(result: dict, generator, request, public) -> dict:
     """drf-spectacular post-processing hook (``POSTPROCESSING_HOOKS``)."""
     schemas = result.setdefault("components", {}).setdefault("schemas", {})
@@ -84,6 +110,9 @@ def add_error_responses(result: dict, generator, request, public) -> dict:
                     continue
                 if code == "414":
                     responses[code] = URI_TOO_LONG
+                    continue
+                if code == "409":
+                    responses[code] = _conflict(operation)
                     continue
                 body = "ValidationError" if code == "400" else "Error"
                 responses[code] = {"description": DESCRIPTIONS[code], **_reference(body)}
