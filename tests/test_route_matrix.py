@@ -33,6 +33,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, resolve
 from django.urls.converters import IntConverter, PathConverter
 from django.urls.resolvers import RoutePattern
 
+from quotas.models import Quota, Sale
 from spm.calendars.models import Holiday, TimeOff
 from spm.notifications.models import Notification
 from spm.tenancy.context import tenant_context
@@ -43,6 +44,7 @@ from territories.models import Account, AccountAssignment, AccountImport, Assign
 
 from .conftest import Org, build_org, login
 from .factories import HolidayFactory, InvitationFactory, TimeOffFactory
+from .quotas.factories import QuotaFactory, SaleFactory
 from .territories.factories import AccountFactory, AssignmentRuleFactory, TerritoryFactory
 
 # --- Walking the URLconf --------------------------------------------------------------------
@@ -253,6 +255,14 @@ def make_account_import(org: Org) -> AccountImport:
     )
 
 
+def make_quota(org: Org) -> Quota:
+    return QuotaFactory(member=org.rep)  # The rep's own, in the manager's reporting tree.
+
+
+def make_sale(org: Org) -> Sale:
+    return SaleFactory(member=org.rep, account=make_account(org))
+
+
 # Platform-level objects: no organisation's; the platform superuser administers them.
 
 
@@ -364,6 +374,15 @@ EXPECTED: dict[str, Row] = {
     "calendars:time_off_delete": managers_and_admins(obj=make_time_off),
     "territories:mine": EVERY_MEMBER,
     "territories:balance": managers_and_admins(),
+    # The quota grid: managers set their reporting tree's quotas, admins everyone's; its
+    # actions take POST only (their cross-tenant checks are in tests/quotas/test_grid_*).
+    "quotas:grid": managers_and_admins(),
+    "quotas:grid_export": managers_and_admins(),
+    "quotas:grid_save": Row(LOGIN, FORBIDDEN, NOT_ALLOWED, NOT_ALLOWED),
+    "quotas:grid_publish": Row(LOGIN, FORBIDDEN, NOT_ALLOWED, NOT_ALLOWED),
+    "quotas:grid_copy_last_year": Row(LOGIN, FORBIDDEN, NOT_ALLOWED, NOT_ALLOWED),
+    "quotas:grid_spread": Row(LOGIN, FORBIDDEN, NOT_ALLOWED, NOT_ALLOWED),
+    "quotas:grid_import": Row(LOGIN, FORBIDDEN, NOT_ALLOWED, NOT_ALLOWED),
     "notifications:index": EVERY_MEMBER,
     "notifications:mark_read": POST_ONLY,
     # The admin's notification: it sends them where it points; anyone else's is a 404.
@@ -581,6 +600,34 @@ EXPECTED: dict[str, Row] = {
     r"api/v1/accounts/assign\.(?P<format>[a-z0-9]+)/?$": api(
         NOT_ALLOWED, NOT_ALLOWED, NOT_ALLOWED, values=FORMAT
     ),
+    # Quotas: the rep reads their own, the manager their report's, the admin everyone's.
+    "quota-list": api(),
+    r"api/v1/quotas\.(?P<format>[a-z0-9]+)/?$": api(values=FORMAT),
+    "quota-detail": api(obj=make_quota),
+    r"api/v1/quotas/(?P<pk>[^/.]+)\.(?P<format>[a-z0-9]+)/?$": api(obj=make_quota, values=FORMAT),
+    "quota-targets": api(obj=make_quota),
+    r"api/v1/quotas/(?P<pk>[^/.]+)/targets\.(?P<format>[a-z0-9]+)/?$": api(
+        obj=make_quota, values=FORMAT
+    ),
+    # Commands: POST only. The cross-tenant check POSTs to acknowledge globex's quota.
+    "quota-publish": api(NOT_ALLOWED, NOT_ALLOWED, NOT_ALLOWED),
+    r"api/v1/quotas/publish\.(?P<format>[a-z0-9]+)/?$": api(
+        NOT_ALLOWED, NOT_ALLOWED, NOT_ALLOWED, values=FORMAT
+    ),
+    "quota-acknowledge": api(NOT_ALLOWED, NOT_ALLOWED, NOT_ALLOWED, obj=make_quota),
+    r"api/v1/quotas/(?P<pk>[^/.]+)/acknowledge\.(?P<format>[a-z0-9]+)/?$": api(
+        NOT_ALLOWED, NOT_ALLOWED, NOT_ALLOWED, obj=make_quota, values=FORMAT
+    ),
+    "sale-list": api(),
+    r"api/v1/sales\.(?P<format>[a-z0-9]+)/?$": api(values=FORMAT),
+    "sale-detail": api(obj=make_sale),
+    r"api/v1/sales/(?P<pk>[^/.]+)\.(?P<format>[a-z0-9]+)/?$": api(obj=make_sale, values=FORMAT),
+    "sale-bulk": api(NOT_ALLOWED, NOT_ALLOWED, NOT_ALLOWED),
+    r"api/v1/sales/bulk\.(?P<format>[a-z0-9]+)/?$": api(
+        NOT_ALLOWED, NOT_ALLOWED, NOT_ALLOWED, values=FORMAT
+    ),
+    "attainment-list": api(),
+    r"api/v1/attainment\.(?P<format>[a-z0-9]+)/?$": api(values=FORMAT),
 }
 
 
