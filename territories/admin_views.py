@@ -19,6 +19,7 @@ from django.template.response import TemplateResponse
 from django.urls import reverse
 
 from spm.tenancy.admin_base import is_platform_superuser
+from spm.tenancy.context import carried
 from spm.tenancy.models import Tenant
 
 from . import rules as engine
@@ -285,7 +286,10 @@ def apply_rules_to_all(model_admin, request: HttpRequest) -> HttpResponse:
 
 def _csv_response(accounts: QuerySet, name: str) -> StreamingHttpResponse:
     rows = accounts.select_related("territory").order_by("name", "pk").iterator(chunk_size=2000)
-    response = StreamingHttpResponse(accounts_export(rows), content_type="text/csv; charset=utf-8")
+    # Read as the server streams it, after the view has left the organisation's context.
+    response = StreamingHttpResponse(
+        carried(accounts_export(rows)), content_type="text/csv; charset=utf-8"
+    )
     response["Content-Disposition"] = f'attachment; filename="{name}.csv"'
     return response
 

@@ -215,3 +215,16 @@ def test_a_tenant_task_sees_only_its_tenants_rows(org, other, walled):
         return _tenants_seen()
 
     assert count_rows.apply(args=[other.tenant.pk]).get() == {other.tenant.pk: 4}
+
+
+def test_a_streamed_export_is_read_inside_its_organisations_wall(org, other, walled, client):
+    for owner, name in ((org, "Ours"), (other, "Theirs")):
+        Account.all_tenants.create(tenant=owner.tenant, name=name, external_id="X-1")
+    login(client, org.admin)
+    with rls.closed():
+        # The body is read here, as a server reads it: after the middleware has returned.
+        response = client.get("/admin/territories/account/export/")
+        body = b"".join(response.streaming_content).decode()
+    assert response.status_code == 200
+    assert "Ours" in body
+    assert "Theirs" not in body
