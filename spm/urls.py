@@ -9,6 +9,7 @@ urlpatterns = [
     path("org/", include("spm.tenancy.urls")),
     path("calendar/", include("spm.calendars.urls")),
     path("territories/", include("territories.urls")),
+    path("quotas/", include("quotas.urls")),
     path("notifications/", include("spm.notifications.urls")),
     path("admin/", admin.site.urls),
     path("", include("spm.api.urls")),

@@ -1,0 +1,1 @@
+"""The quota pages: the manager's grid (``grid``) and the quota pages (``pages``)."""

@@ -1,0 +1,229 @@
+"""A manager sets the team's quotas in the grid as in a spreadsheet — types, pastes a block
+copied from one, sees the totals follow — and publishes them; the rep is notified.
+
+The grid judges achievability in the browser while the manager types; the last test
+holds the script's figures to the server's (``quotas.rules``) cell by cell.
+"""
+
+import datetime as dt
+import re
+from decimal import Decimal
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from quotas import rules
+from quotas.models import Quota
+from quotas.selectors.grid import fiscal_months, fiscal_year_of, quota_grid
+from spm.tenancy.context import tenant_context
+from spm.tenancy.models import Role
+
+from ..factories import PASSWORD, MembershipFactory, TenantFactory, UserFactory
+from ..quotas.test_grid_views import make_sale
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+PASSWORD_LABEL = re.compile(r"^Password:?$")
+LOG_IN = re.compile(r"log in|sign in", re.IGNORECASE)
+
+# A block as a spreadsheet puts it on the clipboard: tab-separated cells, one line per row.
+PASTED = "1,000.00\t2000\t3000\r\n4000\t5000\t6000\r\n"
+
+
+def log_in(page: Page, email: str) -> None:
+    page.goto("/accounts/login/")
+    page.get_by_label("Email").fill(email)
+    page.get_by_label(PASSWORD_LABEL).fill(PASSWORD)
+    page.get_by_role("button", name=LOG_IN).click()
+    page.wait_for_url(lambda url: "/accounts/login/" not in url)
+
+
+def paste(page: Page, selector: str, text: str) -> None:
+    """Paste ``text`` into the input at ``selector`` as the browser does from the clipboard."""
+    page.locator(selector).focus()
+    page.locator(selector).evaluate(
+        """(input, text) => {
+            const data = new DataTransfer();
+            data.setData("text/plain", text);
+            input.dispatchEvent(new ClipboardEvent("paste", {
+                clipboardData: data, bubbles: true, cancelable: true,
+            }));
+        }""",
+        text,
+    )
+
+
+@pytest.fixture
+def team():
+    tenant = TenantFactory(slug="acme", name="Acme Ltd")
+    admin = MembershipFactory(
+        tenant=tenant, role=Role.ADMIN, user=UserFactory(email="admin@acme.test", name="Ada Admin")
+    )
+    manager = MembershipFactory(
+        tenant=tenant,
+        role=Role.MANAGER,
+        manager=admin,
+        user=UserFactory(email="manager@acme.test", name="Mia Manager"),
+    )
+    alex = MembershipFactory(
+        tenant=tenant, manager=manager, user=UserFactory(email="alex@acme.test", name="Alex Rep")
+    )
+    bea = MembershipFactory(
+        tenant=tenant, manager=manager, user=UserFactory(email="bea@acme.test", name="Bea Rep")
+    )
+    today = tenant.today()
+    # Alex sold 9,000 over the last 90 days; Bea nothing (a quota is a stretch for her).
+    make_sale(alex, Decimal("9000.00"), today - dt.timedelta(days=10))
+    months = fiscal_months(tenant, fiscal_year_of(tenant, today))
+    return {
+        "tenant": tenant,
+        "manager": manager,
+        "alex": alex,
+        "bea": bea,
+        "months": months,
+    }
+
+
+def cell(member, month: dt.date) -> str:
+    """The input of a member's month."""
+    return f'td[data-key="{member.pk}:{month:%Y-%m}"] input.grid-input'
+
+
+def test_a_manager_types_and_pastes_quotas_publishes_them_and_the_rep_is_notified(
+    page: Page, browser, live_server, team
+):
+    alex, bea, months = team["alex"], team["bea"], team["months"]
+    page.set_viewport_size({"width": 1366, "height": 768})
+    log_in(page, team["manager"].user.email)
+    page.get_by_role("link", name="Quotas").click()
+    expect(page.get_by_role("heading", name="Quotas", level=1)).to_be_visible()
+    status = page.locator("#grid-status")
+
+    # Typing: the row total follows each keystroke; Tab saves and moves right.
+    page.locator(cell(alex, months[0])).click()
+    page.keyboard.type("12000")
+    expect(page.locator(f"#row-{alex.pk} [data-total-value]")).to_have_text("12,000.00")
+    page.keyboard.press("Tab")
+    expect(page.locator(cell(alex, months[1]))).to_be_focused()
+    expect(status).to_have_text("Saved 1 cell.")
+    expect(page.locator(cell(alex, months[0]))).to_have_value("12000.00")
+
+    # Enter saves and moves down; the arrow keys move too.
+    page.keyboard.type("500")
+    page.keyboard.press("Enter")
+    expect(page.locator(cell(bea, months[1]))).to_be_focused()
+    page.keyboard.press("ArrowUp")
+    expect(page.locator(cell(alex, months[1]))).to_be_focused()
+    page.keyboard.press("ArrowRight")
+    expect(page.locator(cell(alex, months[2]))).to_be_focused()
+    expect(status).to_have_text("Saved 1 cell.")
+
+    # A block pasted from a spreadsheet fills the cells it covers and saves them at once.
+    paste(page, cell(alex, months[2]), PASTED)
+    expect(status).to_have_text("Saved 6 cells.")
+    expect(page.locator(cell(alex, months[2]))).to_have_value("1000.00")
+    expect(page.locator(cell(bea, months[4]))).to_have_value("6000.00")
+    expect(page.locator(f"#row-{alex.pk} [data-total-value]")).to_have_text("18,500.00")
+    expect(page.locator(f"#row-{bea.pk} [data-total-value]")).to_have_text("15,000.00")
+    expect(page.locator('[data-column-total="2"]')).to_have_text("5,000.00")
+    expect(page.locator("tfoot [data-grid-grand]")).to_have_text("33,500.00")
+    # The manager's own row shows their team's number beside what is allocated.
+    own = page.locator(f"#row-{team['manager'].pk}")
+    expect(own.locator("[data-allocated-total]")).to_have_text("33,500.00")
+
+    # Bad input is refused inline and changes nothing.
+    page.locator(cell(bea, months[0])).click()
+    page.keyboard.type("-5")
+    page.keyboard.press("Enter")
+    expect(page.locator(f'td[data-key="{bea.pk}:{months[0]:%Y-%m}"] .grid-note')).to_have_text(
+        "Enter an amount of 0 or more."
+    )
+    page.keyboard.press("ArrowUp")
+    page.locator(cell(bea, months[0])).press("Escape")
+
+    stored = {
+        (q.member_id, q.month): q.amount for q in Quota.all_tenants.filter(tenant=team["tenant"])
+    }
+    assert stored[(alex.pk, months[0])] == Decimal("12000.00")
+    assert stored[(bea.pk, months[4])] == Decimal("6000.00")
+    assert (bea.pk, months[0]) not in stored
+    assert len(stored) == 8
+
+    # Publish every draft of the view: the reps are told.
+    page.get_by_role("button", name=re.compile(r"Publish every draft")).click()
+    expect(page.locator(".messages")).to_contain_text("Published 8 quotas; 2 people were notified.")
+    assert set(
+        Quota.all_tenants.filter(tenant=team["tenant"]).values_list("status", flat=True)
+    ) == {Quota.Status.PUBLISHED}
+
+    rep_context = browser.new_context(base_url=live_server.url, locale="en-GB")
+    rep_page = rep_context.new_page()
+    try:
+        log_in(rep_page, alex.user.email)
+        rep_page.goto("/notifications/")
+        expect(
+            rep_page.get_by_role("link", name=re.compile(r"Your quotas for .* are published"))
+        ).to_be_visible()
+    finally:
+        rep_context.close()
+
+
+def test_the_script_judges_achievability_exactly_as_the_server(page: Page, team):
+    tenant, alex, bea, months = team["tenant"], team["alex"], team["bea"], team["months"]
+    for month, amount in zip(months, ["6000.00", "150.00", "8800.00", "0.00"], strict=False):
+        Quota.all_tenants.create(
+            tenant=tenant, member=alex, month=month, metric="revenue", amount=Decimal(amount)
+        )
+    page.set_viewport_size({"width": 1366, "height": 768})
+    log_in(page, team["manager"].user.email)
+    page.goto("/quotas/grid/")
+    # On the page as loaded, every cell's flag and ratio are the server's.
+    judged = page.evaluate(
+        """() => Array.from(document.querySelectorAll("td[data-key]")).map(td => ({
+            key: td.dataset.key, server: td.dataset.flagged === "1", ratio: td.dataset.ratio,
+            script: window.quotaGrid.assess(td.dataset.key),
+        }))"""
+    )
+    assert judged
+    for item in judged:
+        assert item["script"]["flagged"] == item["server"], item
+        if item["ratio"]:
+            assert item["script"]["ratio"] == item["ratio"], item
+    assert any(item["server"] for item in judged), "Some cell should be flagged"
+
+    # While typing, the script's figures match the rules for the same amounts.
+    with tenant_context(tenant):
+        grid = quota_grid(
+            tenant=tenant, viewer=team["manager"], year=months[0].year, metric="revenue"
+        )
+    row = next(r for r in grid.rows if r.member_id == alex.pk)
+    target = row.cells[5]
+    for typed in ["1", "4500", "4500.01", "13091.50", "999999999.99", "0"]:
+        page.locator(cell(alex, months[5])).fill(typed)
+        script = page.evaluate("key => window.quotaGrid.assess(key)", target.key)
+        effective = (
+            rules.rolldown(
+                [
+                    rules.QuotaInput(
+                        "x", target.month, "revenue", Decimal(typed), start_date=alex.start_date
+                    )
+                ],
+                rules.TenantCalendar(),
+            )
+            .quotas["effective_amount"]
+            .iloc[0]
+        )
+        expected = rules.achievability(
+            effective_amount=effective,
+            capacity_days=target.capacity_days,
+            trailing_achieved=row.trailing_achieved,
+            trailing_capacity_days=row.trailing_capacity_days,
+            multiple=tenant.achievability_multiple,
+        )
+        assert Decimal(script["effective"]) == effective, typed
+        assert script["flagged"] == expected.flagged, typed
+        assert script["ratio"] == (None if expected.ratio is None else str(expected.ratio)), typed
+    # The header's share of reps follows: Bea has no quota; Alex has a flagged month.
+    expect(page.locator(".stat-value[data-grid-achievable]")).to_have_text("0 of 1")
+    page.locator(cell(alex, months[5])).press("Escape")
+    assert bea  # Bea has no history: her cells are never flagged.
