@@ -6,8 +6,11 @@ receivers to ``calendar_changed`` in their ``AppConfig.ready()``.
 
 from django.dispatch import Signal
 
-# Sent once the transaction that changed a holiday or a time-off range has committed,
-# with keyword arguments:
+# Sent once the transaction that changed who works on which day has committed: a holiday
+# or a time-off range (``spm.calendars.services``); a member's employment dates, over the
+# days whose employment moved (an open end reaching ``spm.inputs.LATEST_DATE``), and the
+# organisation's work week, weekday weights or ``prorate_time_off``, for everyone from
+# the day of the change to ``LATEST_DATE`` (``spm.tenancy.services``). Keyword arguments:
 #   tenant      the Tenant whose calendar changed;
 #   member_ids  list of Membership ids affected, or None for everyone in the tenant
 #               (a holiday changes every member's work days);

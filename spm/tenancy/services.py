@@ -17,6 +17,9 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.text import slugify
 
+from spm.calendars.signals import calendar_changed
+from spm.inputs import LATEST_DATE
+
 from .context import across_tenants, tenant_context
 from .models import ApiToken, AuditEvent, Invitation, Membership, Role, Tenant
 from .selectors import report_ids
@@ -135,7 +138,49 @@ def tenant_update_settings(*, tenant: Tenant, actor, **fields: Any) -> Tenant:
             obj=tenant,
             data={name: str(value) for name, value in changed.items()},
         )
+        if CALENDAR_SETTINGS & changed.keys():
+            # Work days and their weights are different from today on, for everyone.
+            _send_calendar_changed_on_commit(
+                tenant=tenant, member_ids=None, start=tenant.today(), end=LATEST_DATE
+            )
     return tenant
+
+
+# Settings that change who works on which day, and how a target spreads over the days.
+CALENDAR_SETTINGS = frozenset({"work_week", "weekday_weights", "prorate_time_off"})
+
+
+def _send_calendar_changed_on_commit(
+    *, tenant: Tenant, member_ids: list[int] | None, start: dt.date, end: dt.date
+) -> None:
+    """Tell the apps, once the change has committed, that work days changed from
+    ``start`` to ``end`` (both included) for ``member_ids`` (None: everyone), as the
+    calendar services do for holidays and time off (``spm.calendars.signals``)."""
+    transaction.on_commit(
+        lambda: calendar_changed.send(
+            sender=Tenant if member_ids is None else Membership,
+            tenant=tenant,
+            member_ids=member_ids,
+            start=start,
+            end=end,
+        )
+    )
+
+
+def _employment_change(
+    *, old: tuple[dt.date, dt.date | None], new: tuple[dt.date, dt.date | None]
+) -> tuple[dt.date, dt.date] | None:
+    """The span of days whose employment a change of ``(start_date, end_date)`` moved
+    (an open end counts as the latest date the app accepts), or None if none did."""
+    spans = []
+    if old[0] != new[0]:
+        spans.append((min(old[0], new[0]), max(old[0], new[0]) - dt.timedelta(days=1)))
+    if old[1] != new[1]:
+        ends = [LATEST_DATE if end is None else end for end in (old[1], new[1])]
+        spans.append((min(ends) + dt.timedelta(days=1), max(ends)))
+    if not spans:
+        return None
+    return min(start for start, _ in spans), max(end for _, end in spans)
 
 
 def _check_manager(*, tenant: Tenant, member: Membership | None, manager: Membership | None):
@@ -223,6 +268,18 @@ def membership_update(*, tenant: Tenant, actor, member: Membership, **fields: An
             obj=member,
             data={name: str(getattr(value, "pk", value)) for name, value in changed.items()},
         )
+        moved = _employment_change(
+            old=(
+                previous.get("start_date", member.start_date),
+                previous.get("end_date", member.end_date),
+            ),
+            new=(member.start_date, member.end_date),
+        )
+        if moved is not None:
+            # The member's employed work days changed on those dates.
+            _send_calendar_changed_on_commit(
+                tenant=tenant, member_ids=[member.pk], start=moved[0], end=moved[1]
+            )
     return member
 
 

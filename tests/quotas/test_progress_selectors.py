@@ -179,7 +179,7 @@ def test_an_earlier_as_of_reads_that_days_snapshots(org):
 
 
 def test_the_team_view_judges_each_quota_against_the_trailing_rate_before_as_of(org):
-    reps, lead, lead_rep = build_team(org, 4)
+    reps, lead, _ = build_team(org, 4)
 
     view = team_view(org, org.manager)  # As of 16 March: 90 days from 16 December.
 
