@@ -245,8 +245,8 @@ def _saved(count: int) -> str:
 
 
 def _not_saved(count: int) -> str:
-    cells = "cell" if count == 1 else "cells"
-    return f"Nothing was saved: {count} {cells} need your attention."
+    cells = "cell needs" if count == 1 else "cells need"
+    return f"Nothing was saved: {count} {cells} your attention."
 
 
 def _form_answer(request, year, metric, cells, errors, saved) -> HttpResponse:

@@ -44,6 +44,7 @@ from django.urls.exceptions import Resolver404
 from django.urls.resolvers import RoutePattern
 from playwright.sync_api import Page, expect
 
+from quotas.models import Quota, Sale, SeasonalityProfile
 from spm.calendars.models import Holiday, TimeOff
 from spm.notifications.models import Notification
 from spm.tenancy.models import ApiToken, AuditEvent, Invitation, Role
@@ -59,6 +60,12 @@ from ..factories import (
     TenantFactory,
     TimeOffFactory,
     UserFactory,
+)
+from ..quotas.factories import (
+    QuotaChangeFactory,
+    QuotaFactory,
+    SaleFactory,
+    SeasonalityProfileFactory,
 )
 from ..territories.factories import (
     AccountFactory,
@@ -109,6 +116,9 @@ class Fixtures:
     time_off: TimeOff  # The rep's.
     group: Group
     authenticator: Authenticator
+    quota: Quota  # The rep's, published, with its history.
+    sale: Sale
+    seasonality_profile: SeasonalityProfile
 
 
 def build_fixtures() -> Fixtures:
@@ -134,6 +144,8 @@ def build_fixtures() -> Fixtures:
         )
         for member in (org.rep, org.manager, org.admin)
     ]
+    quota = QuotaFactory(member=org.rep, month=today.replace(day=1), status="published")
+    QuotaChangeFactory(quota=quota, changed_by=org.manager.user)
     newcomer = UserFactory(email="newcomer@acme.test")
     EmailAddress.objects.filter(user=newcomer).update(verified=False)
     return Fixtures(
@@ -173,6 +185,9 @@ def build_fixtures() -> Fixtures:
         ),
         group=Group.objects.create(name="Sales operations"),
         authenticator=RecoveryCodes.activate(newcomer).instance,
+        quota=quota,
+        sale=SaleFactory(member=org.rep, account=account, closed_on=today),
+        seasonality_profile=SeasonalityProfileFactory(tenant=tenant, name="Retail year"),
     )
 
 
@@ -222,14 +237,23 @@ ADMIN_OBJECTS: dict[str, Callable[[Fixtures], models.Model]] = {
     "territories.AssignmentRule": lambda f: f.rule,
     "territories.AccountAssignment": lambda f: f.assignment,
     "territories.AccountImport": lambda f: f.account_import,
+    "quotas.Quota": lambda f: f.quota,
+    "quotas.Sale": lambda f: f.sale,
+    "quotas.SeasonalityProfile": lambda f: f.seasonality_profile,
 }
 
 # Pages each role must have checked: a floor, not the list (which comes from the URLconf).
 MUST_CHECK = {
     "anonymous": {"account_login", "account_signup", "account_reset_password"},
     "rep": {"home", "calendars:index", "territories:mine", "notifications:index"},
-    "manager": {"home", "tenancy:members", "calendars:index", "territories:balance"},
-    "admin": {"home", "tenancy:settings", "admin:index", "admin:territories_territory_change"},
+    "manager": {"home", "tenancy:members", "calendars:index", "territories:balance", "quotas:grid"},
+    "admin": {
+        "home",
+        "tenancy:settings",
+        "admin:index",
+        "admin:territories_territory_change",
+        "quotas:grid",
+    },
 }
 
 

@@ -10,6 +10,7 @@ import re
 from decimal import Decimal
 
 import pytest
+from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Page, expect
 
 from quotas import rules
@@ -23,6 +24,7 @@ from ..quotas.test_grid_views import make_sale
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
+AXE_SCRIPT = Axe().axe_script
 PASSWORD_LABEL = re.compile(r"^Password:?$")
 LOG_IN = re.compile(r"log in|sign in", re.IGNORECASE)
 
@@ -227,3 +229,52 @@ def test_the_script_judges_achievability_exactly_as_the_server(page: Page, team)
     expect(page.locator(".stat-value[data-grid-achievable]")).to_have_text("0 of 1")
     page.locator(cell(alex, months[5])).press("Escape")
     assert bea  # Bea has no history: her cells are never flagged.
+
+
+def axe_violations(page: Page) -> list[str]:
+    page.evaluate(AXE_SCRIPT)
+    violations = page.evaluate("() => axe.run(document).then(r => r.violations)")
+    return [
+        f"{v['id']} ({v['impact']}): {v['help']} — {[n['target'] for n in v['nodes'][:4]]}"
+        for v in violations
+        if v["impact"] in {"serious", "critical"}
+    ]
+
+
+@pytest.mark.parametrize("viewport", [(1366, 768), (390, 844)], ids=["desktop", "phone"])
+def test_the_grid_is_accessible_with_flags_errors_and_a_stale_cell(page: Page, team, viewport):
+    tenant, alex, bea, months = team["tenant"], team["alex"], team["bea"], team["months"]
+    quota = Quota.all_tenants.create(
+        tenant=tenant, member=alex, month=months[0], metric="revenue", amount=Decimal("9000")
+    )
+    lead = MembershipFactory(
+        tenant=tenant, role=Role.MANAGER, manager=team["manager"], user=UserFactory(name="Lee")
+    )
+    MembershipFactory(tenant=tenant, manager=lead, user=UserFactory(name="Ray Rep"))
+    page.set_viewport_size({"width": viewport[0], "height": viewport[1]})
+    log_in(page, team["manager"].user.email)
+    page.goto("/quotas/grid/")
+    # Someone else changes Alex's first month meanwhile; the manager's edit is refused.
+    Quota.all_tenants.filter(pk=quota.pk).update(amount=Decimal("9500"), version=2)
+    page.locator(cell(alex, months[0])).fill("8000")
+    page.locator(cell(alex, months[0])).press("Enter")
+    note = page.locator(f'td[data-key="{alex.pk}:{months[0]:%Y-%m}"] .grid-note')
+    expect(note).to_have_text("Changed by someone else: now 9,500.00. Yours (8000) was not saved.")
+    expect(page.locator(cell(alex, months[0]))).to_have_value("9500.00")
+    page.locator(cell(bea, months[1])).fill("abc")
+    page.locator(cell(bea, months[1])).press("Enter")
+    expect(page.locator(f'td[data-key="{bea.pk}:{months[1]:%Y-%m}"] .grid-note')).to_have_text(
+        "Enter a number, e.g. 12500.00."
+    )
+    # Lee's team opens into Ray's row.
+    toggle = page.get_by_role("button", name="Lee's team")
+    expect(toggle).to_have_attribute("aria-expanded", "false")
+    ray = page.locator("tr", has_text="Ray Rep")
+    expect(ray).to_be_hidden()
+    toggle.click()
+    expect(ray).to_be_visible()
+    assert axe_violations(page) == []
+    # On a phone the grid scrolls sideways inside its own region, not the page.
+    region = page.get_by_role("region", name=re.compile("Quota grid"))
+    expect(region).to_be_visible()
+    assert page.evaluate("() => document.documentElement.scrollWidth") <= viewport[0]
