@@ -33,7 +33,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, resolve
 from django.urls.converters import IntConverter, PathConverter
 from django.urls.resolvers import RoutePattern
 
-from quotas.models import Quota, Sale
+from quotas.models import Quota, Sale, SeasonalityProfile
 from spm.calendars.models import Holiday, TimeOff
 from spm.notifications.models import Notification
 from spm.tenancy.context import tenant_context
@@ -44,7 +44,7 @@ from territories.models import Account, AccountAssignment, AccountImport, Assign
 
 from .conftest import Org, build_org, login
 from .factories import HolidayFactory, InvitationFactory, TimeOffFactory
-from .quotas.factories import QuotaFactory, SaleFactory
+from .quotas.factories import QuotaFactory, SaleFactory, SeasonalityProfileFactory
 from .territories.factories import AccountFactory, AssignmentRuleFactory, TerritoryFactory
 
 # --- Walking the URLconf --------------------------------------------------------------------
@@ -261,6 +261,10 @@ def make_quota(org: Org) -> Quota:
 
 def make_sale(org: Org) -> Sale:
     return SaleFactory(member=org.rep, account=make_account(org))
+
+
+def make_seasonality_profile(org: Org) -> SeasonalityProfile:
+    return SeasonalityProfileFactory(tenant=org.tenant)
 
 
 # Platform-level objects: no organisation's; the platform superuser administers them.
@@ -523,6 +527,28 @@ EXPECTED: dict[str, Row] = {
     "admin:territories_accountassignment_history": admin_site(obj=make_account_assignment),
     "admin/territories/accountassignment/<path:object_id>/": admin_site(
         TO_CHANGE_PAGE, obj=make_account_assignment
+    ),
+    # Quotas (a draft: only drafts have a delete page), sales and seasonality profiles.
+    "admin:quotas_quota_changelist": admin_site(),
+    "admin:quotas_quota_add": admin_site(),
+    "admin:quotas_quota_change": admin_site(obj=make_quota),
+    "admin:quotas_quota_delete": admin_site(obj=make_quota),
+    "admin:quotas_quota_history": admin_site(obj=make_quota),
+    "admin/quotas/quota/<path:object_id>/": admin_site(TO_CHANGE_PAGE, obj=make_quota),
+    "admin:quotas_sale_changelist": admin_site(),
+    "admin:quotas_sale_add": admin_site(),
+    "admin:quotas_sale_change": admin_site(obj=make_sale),
+    "admin:quotas_sale_delete": admin_site(obj=make_sale),
+    "admin:quotas_sale_history": admin_site(obj=make_sale),
+    "admin/quotas/sale/<path:object_id>/": admin_site(TO_CHANGE_PAGE, obj=make_sale),
+    "admin:quotas_sale_import": admin_site(),
+    "admin:quotas_seasonalityprofile_changelist": admin_site(),
+    "admin:quotas_seasonalityprofile_add": admin_site(),
+    "admin:quotas_seasonalityprofile_change": admin_site(obj=make_seasonality_profile),
+    "admin:quotas_seasonalityprofile_delete": admin_site(obj=make_seasonality_profile),
+    "admin:quotas_seasonalityprofile_history": admin_site(obj=make_seasonality_profile),
+    "admin/quotas/seasonalityprofile/<path:object_id>/": admin_site(
+        TO_CHANGE_PAGE, obj=make_seasonality_profile
     ),
     # Platform-level models. Their ``<id>/`` redirect answers before any permission check;
     # the change page it leads to is then refused.
