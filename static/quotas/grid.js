@@ -179,10 +179,19 @@
 
   function showAchievability(cell) {
     var judged = assess(cell);
+    var ratioText = judged.ratio === null ? "" : format(judged.ratio, 2, false);
+    var shownState = judged.flagged + ":" + ratioText;
+    var problem = cell.td.classList.contains("has-error") || cell.td.classList.contains("is-stale");
+    // Only touch the page when the judgement changed: 600 cells follow every keystroke.
+    if (!problem && cell.shownState === shownState) return judged;
     cell.td.classList.toggle("is-flagged", judged.flagged);
     cell.td.dataset.jsFlagged = judged.flagged ? "1" : "0";
-    cell.td.dataset.jsRatio = judged.ratio === null ? "" : format(judged.ratio, 2, false);
-    if (cell.td.classList.contains("has-error") || cell.td.classList.contains("is-stale")) return judged;
+    cell.td.dataset.jsRatio = ratioText;
+    if (problem) {
+      cell.shownState = null;
+      return judged;
+    }
+    cell.shownState = shownState;
     cell.note.textContent = "";
     if (judged.flagged) {
       // Nothing achieved in the window: any quota is more than the multiple of nothing.
@@ -388,6 +397,17 @@
       body: body,
     })
       .then(function (response) {
+        var json = (response.headers.get("Content-Type") || "").indexOf("application/json") === 0;
+        if (!json) {
+          // A login page after the session ended, or an error page: nothing was saved.
+          var error = new Error(
+            response.redirected || response.status === 403
+              ? "Your session has ended: log in again in another tab, then save again."
+              : "The server could not save (" + response.status + "): try again."
+          );
+          error.shown = true;
+          throw error;
+        }
         return response.json().then(function (data) {
           return { status: response.status, data: data };
         });
@@ -395,12 +415,12 @@
       .then(function (answer) {
         handle(keys, answer);
       })
-      .catch(function () {
+      .catch(function (error) {
         lastSaveOk = false;
         keys.forEach(function (key) {
           pending.add(key);
         });
-        say("Could not reach the server: your changes are not saved yet.");
+        say(error && error.shown ? error.message : "Could not reach the server: your changes are not saved yet.");
         showSaveButton();
       })
       .finally(function () {

@@ -278,3 +278,24 @@ def test_the_grid_is_accessible_with_flags_errors_and_a_stale_cell(page: Page, t
     region = page.get_by_role("region", name=re.compile("Quota grid"))
     expect(region).to_be_visible()
     assert page.evaluate("() => document.documentElement.scrollWidth") <= viewport[0]
+
+
+def test_fill_right_copies_a_cell_to_the_rest_of_its_row(page: Page, team):
+    alex, bea, months = team["alex"], team["bea"], team["months"]
+    page.set_viewport_size({"width": 1366, "height": 768})
+    log_in(page, team["manager"].user.email)
+    page.goto("/quotas/grid/")
+    page.locator(cell(alex, months[9])).fill("700")
+    page.locator(cell(alex, months[9])).press("Control+r")
+    expect(page.locator("#grid-status")).to_have_text("Saved 3 cells.")
+    expect(page.locator(f"#row-{alex.pk} [data-total-value]")).to_have_text("2,100.00")
+    # The toolbar's button does the same for the cell last chosen.
+    page.locator(cell(bea, months[10])).fill("5")
+    page.get_by_role("button", name="Fill right").click()
+    # Leaving the cell saved it already; the button saves the rest of its row.
+    page.wait_for_function("() => window.quotaGrid.pending() === 0")
+    expect(page.locator("#grid-status")).to_have_text(re.compile(r"^Saved \d cells?\.$"))
+    expect(page.locator(f"#row-{bea.pk} [data-total-value]")).to_have_text("10.00")
+    bea_quotas = Quota.all_tenants.filter(tenant=team["tenant"], member=bea)
+    amounts = dict(bea_quotas.values_list("month", "amount"))
+    assert amounts == {months[10]: Decimal("5.00"), months[11]: Decimal("5.00")}
