@@ -1,11 +1,12 @@
 """Setting, publishing, acknowledging, copying and deleting quotas (quotas.services.quotas)."""
 
 import datetime as dt
+import threading
 from decimal import Decimal
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import connection
+from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 
 from quotas.models import Quota, QuotaChange
@@ -24,6 +25,7 @@ from spm.tenancy.context import across_tenants, tenant_context
 from spm.tenancy.models import AuditEvent, Membership, Role
 from spm.tenancy.versioning import StaleVersion
 
+from ..conftest import build_org
 from ..factories import MembershipFactory, UserFactory
 from .factories import QuotaFactory, jobs_fixture, statements  # noqa: F401 (a fixture)
 
@@ -463,3 +465,74 @@ def test_copying_with_an_impossible_change_is_refused(scope, jobs):
             percent_change="-150",
         )
     assert "percent_change" in refused.value.message_dict
+
+
+# --- Two saves at once (PostgreSQL: SQLite has no row locks) ---------------------------
+
+on_postgresql = pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="Row locks need PostgreSQL; CI runs these."
+)
+
+
+def race(tenant, first, second) -> dict[str, str]:
+    """Run ``first`` until it has written (holding its transaction open), start ``second``,
+    check that it waits, then let ``first`` commit. Returns each one's outcome."""
+    first_wrote, release_first = threading.Event(), threading.Event()
+    outcomes: dict[str, str] = {}
+
+    def run(name, work, hold):
+        try:
+            with tenant_context(tenant), transaction.atomic():
+                work()
+                if hold:
+                    first_wrote.set()
+                    release_first.wait(timeout=10)
+            outcomes[name] = "saved"
+        except StaleVersion as stale:
+            outcomes[name] = f"stale: now {stale.current.amount}"
+        finally:
+            first_wrote.set()
+            connection.close()
+
+    one = threading.Thread(target=run, args=("first", first, True))
+    two = threading.Thread(target=run, args=("second", second, False))
+    one.start()
+    first_wrote.wait(timeout=10)
+    two.start()
+    two.join(timeout=1)
+    waited = two.is_alive()
+    release_first.set()
+    one.join(timeout=10)
+    two.join(timeout=10)
+    outcomes["second waited"] = "yes" if waited else "no"
+    return outcomes
+
+
+@on_postgresql
+@pytest.mark.django_db(transaction=True)
+def test_two_edits_of_the_same_version_at_once_keep_the_first_and_refuse_the_second(jobs):
+    org = build_org("race")
+    quota = QuotaFactory(member=org.rep)
+
+    def edit(amount):
+        return lambda: save(org, org.admin, amount=Decimal(amount), version=1)
+
+    outcomes = race(org.tenant, edit("111"), edit("222"))
+
+    assert outcomes == {"first": "saved", "second": "stale: now 111.00", "second waited": "yes"}
+    assert fresh(quota).amount == Decimal("111.00") and fresh(quota).version == 2
+
+
+@on_postgresql
+@pytest.mark.django_db(transaction=True)
+def test_two_creates_of_the_same_cell_at_once_keep_one_quota(jobs):
+    org = build_org("race")
+
+    def create(amount):
+        return lambda: save(org, org.admin, amount=Decimal(amount), version=0)
+
+    outcomes = race(org.tenant, create("111"), create("222"))
+
+    assert outcomes["first"] == "saved"
+    assert outcomes["second"] == "stale: now 111.00"
+    assert Quota.all_tenants.get().amount == Decimal("111.00")
