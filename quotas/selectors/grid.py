@@ -136,7 +136,8 @@ def _employed_during(person: Person, first: dt.date, last: dt.date) -> bool:
 def grid_scope(*, tenant: Tenant, viewer: Membership, months: list[dt.date]) -> GridScope:
     """The grid's members for ``viewer`` in one query (the organisation's reporting lines).
 
-    Members employed at no time in ``months`` are left out. An admin sees everyone who
+    Members employed at no time in ``months`` are left out, unless people still report to
+    them (the tree keeps its shape). An admin sees everyone who
     sells or leads a team (an admin without reports and a quota is not a row); a
     manager, themselves and everyone below them; anybody else, nobody.
     """
@@ -183,10 +184,11 @@ def grid_scope(*, tenant: Tenant, viewer: Membership, months: list[dt.date]) -> 
     )
     if root is not None:
         walked = [(everyone[root], 0)] + [(person, depth + 1) for person, depth in walked]
+    # A team lead who left while people still report to them stays, as their team's row.
     order = [
         (person.id, depth)
         for person, depth in walked
-        if person.id == root or _employed_during(person, first, last)
+        if person.id == root or person.id in has_reports or _employed_during(person, first, last)
     ]
     shown = {member_id for member_id, _ in order}
     children: dict[int, list[int]] = defaultdict(list)

@@ -679,12 +679,17 @@
     });
     tools.querySelectorAll("[data-grid-expand]").forEach(function (button) {
       button.addEventListener("click", function () {
+        // The top of the tree stays open: closing it would leave one row.
         var open = button.dataset.gridExpand === "all";
-        rows.forEach(function (row) {
-          if (row.toggle) row.toggle.setAttribute("aria-expanded", open ? "true" : "false");
+        var tops = rows.filter(function (row) {
+          return !row.parent || !byMember[row.parent];
         });
         rows.forEach(function (row) {
-          if (!row.parent || !byMember[row.parent]) showChildren(row, true);
+          var expanded = open || tops.indexOf(row) >= 0;
+          if (row.toggle) row.toggle.setAttribute("aria-expanded", expanded ? "true" : "false");
+        });
+        tops.forEach(function (row) {
+          showChildren(row, true);
         });
       });
     });

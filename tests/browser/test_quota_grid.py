@@ -273,6 +273,11 @@ def test_the_grid_is_accessible_with_flags_errors_and_a_stale_cell(page: Page, t
     expect(ray).to_be_hidden()
     toggle.click()
     expect(ray).to_be_visible()
+    page.get_by_role("button", name="Close every team").click()
+    expect(ray).to_be_hidden()
+    expect(page.locator("tr", has_text="Alex Rep")).to_be_visible()
+    page.get_by_role("button", name="Open every team").click()
+    expect(ray).to_be_visible()
     assert axe_violations(page) == []
     # On a phone the grid scrolls sideways inside its own region, not the page.
     region = page.get_by_role("region", name=re.compile("Quota grid"))

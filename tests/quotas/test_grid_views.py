@@ -134,6 +134,27 @@ def test_a_director_sees_each_managers_team_as_one_row_that_opens(org, client_fo
     assert not any(row.hidden for row in opened.rows)
 
 
+def test_people_employed_at_no_time_in_the_year_are_left_out(org, client_for):
+    gone = MembershipFactory(
+        tenant=org.tenant,
+        manager=org.manager,
+        start_date=dt.date(2020, 1, 1),
+        end_date=dt.date(YEAR - 1, 12, 31),
+    )
+    joiner = MembershipFactory(tenant=org.tenant, manager=org.manager, start_date=APRIL)
+    grid = client_for(org.manager).get(GRID, {"year": YEAR}).context["grid"]
+    ids = {row.member_id for row in grid.rows}
+    assert joiner.pk in ids and gone.pk not in ids
+    # Before their first day a joiner has no capacity, and the service refuses a quota.
+    row = next(row for row in grid.rows if row.member_id == joiner.pk)
+    assert row.cells[2].capacity_days == 0 and row.cells[3].capacity_days > 0
+    response = client_for(org.manager).post(
+        SAVE, {**cells(), field(joiner, MARCH, 0): "100"}, **JSON
+    )
+    assert response.status_code == 400
+    assert "starts on" in response.json()["errors"][f"{joiner.pk}:2026-03"]
+
+
 def test_the_fiscal_year_starts_in_the_organisations_month(org, client_for):
     org.tenant.fiscal_year_start_month = 4
     org.tenant.save()
