@@ -15,11 +15,18 @@ from playwright.sync_api import Page, expect
 
 from quotas import rules
 from quotas.models import Quota
-from quotas.selectors.grid import fiscal_months, fiscal_year_of, quota_grid
+from quotas.selectors.grid import fiscal_months, fiscal_year_of, quota_grid, tenant_calendar
 from spm.tenancy.context import tenant_context
-from spm.tenancy.models import Role
+from spm.tenancy.models import Membership, Role
 
-from ..factories import PASSWORD, MembershipFactory, TenantFactory, UserFactory
+from ..factories import (
+    PASSWORD,
+    HolidayFactory,
+    MembershipFactory,
+    TenantFactory,
+    TimeOffFactory,
+    UserFactory,
+)
 from ..quotas.test_grid_views import make_sale
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -176,59 +183,101 @@ def test_the_script_judges_achievability_exactly_as_the_server(page: Page, team)
         Quota.all_tenants.create(
             tenant=tenant, member=alex, month=month, metric="revenue", amount=Decimal(amount)
         )
+    # Every input of the rule at once on Bea: a ramp, time off that prorates, a holiday,
+    # weekday weights, and a first day in the middle of a month.
+    tenant.prorate_time_off = True
+    tenant.weekday_weights = ["1", "1", "1", "1", "0.5", "0", "0"]
+    tenant.save()
+    Membership.all_tenants.filter(pk=bea.pk).update(start_date=months[1] + dt.timedelta(days=9))
+    make_sale(bea, Decimal("3333.33"), tenant.today() - dt.timedelta(days=2))
+    HolidayFactory(tenant=tenant, date=months[2] + dt.timedelta(days=14))
+    TimeOffFactory(
+        member=bea, start=months[3] + dt.timedelta(days=3), end=months[3] + dt.timedelta(days=12)
+    )
+    for month, amount, ramp in [
+        (months[1], "4000.00", "100"),
+        (months[2], "7777.77", "50"),
+        (months[3], "5000.00", "33.33"),
+        (months[4], "12.34", "100"),
+    ]:
+        Quota.all_tenants.create(
+            tenant=tenant,
+            member=bea,
+            month=month,
+            metric="revenue",
+            amount=Decimal(amount),
+            ramp_pct=Decimal(ramp),
+        )
+    with tenant_context(tenant):
+        expected = {
+            cell.key: cell
+            for row in quota_grid(
+                tenant=tenant, viewer=team["manager"], year=months[0].year, metric="revenue"
+            ).rows
+            for cell in row.cells
+        }
     page.set_viewport_size({"width": 1366, "height": 768})
     log_in(page, team["manager"].user.email)
     page.goto("/quotas/grid/")
-    # On the page as loaded, every cell's flag and ratio are the server's.
+    # On the page as loaded, every cell's effective amount, flag and ratio are the server's.
     judged = page.evaluate(
         """() => Array.from(document.querySelectorAll("td[data-key]")).map(td => ({
-            key: td.dataset.key, server: td.dataset.flagged === "1", ratio: td.dataset.ratio,
-            script: window.quotaGrid.assess(td.dataset.key),
+            key: td.dataset.key, script: window.quotaGrid.assess(td.dataset.key),
         }))"""
     )
-    assert judged
+    assert len(judged) == len(expected)
     for item in judged:
-        assert item["script"]["flagged"] == item["server"], item
-        if item["ratio"]:
-            assert item["script"]["ratio"] == item["ratio"], item
-    assert any(item["server"] for item in judged), "Some cell should be flagged"
+        server, script = expected[item["key"]], item["script"]
+        assert script["flagged"] == server.flagged, item
+        assert script["ratio"] == (None if server.ratio is None else str(server.ratio)), item
+        if server.effective_amount is None:
+            assert script["effective"] is None, item
+        else:
+            assert Decimal(script["effective"]) == server.effective_amount, item
+    assert {cell.flagged for cell in expected.values()} == {True, False}
+    assert expected[f"{bea.pk}:{months[3]:%Y-%m}"].effective_amount != Decimal("1666.50")
 
-    # While typing, the script's figures match the rules for the same amounts.
+    # While typing, the script's figures match the rules for the same amounts and days.
     with tenant_context(tenant):
         grid = quota_grid(
             tenant=tenant, viewer=team["manager"], year=months[0].year, metric="revenue"
         )
-    row = next(r for r in grid.rows if r.member_id == alex.pk)
-    target = row.cells[5]
-    for typed in ["1", "4500", "4500.01", "13091.50", "999999999.99", "0"]:
-        page.locator(cell(alex, months[5])).fill(typed)
-        script = page.evaluate("key => window.quotaGrid.assess(key)", target.key)
-        effective = (
-            rules.rolldown(
-                [
-                    rules.QuotaInput(
-                        "x", target.month, "revenue", Decimal(typed), start_date=alex.start_date
-                    )
-                ],
-                rules.TenantCalendar(),
+        calendar = tenant_calendar(tenant=tenant, first=months[0], last=months[-1])
+    time_off = {bea.pk: ((months[3] + dt.timedelta(days=3), months[3] + dt.timedelta(days=12)),)}
+    for member, position in ((alex, 5), (bea, 3)):
+        row = next(r for r in grid.rows if r.member_id == member.pk)
+        target = row.cells[position]
+        person = row.person
+        for typed in ["1", "4500", "4500.01", "13091.50", "999999999.99", "0"]:
+            page.locator(cell(member, target.month)).fill(typed)
+            script = page.evaluate("key => window.quotaGrid.assess(key)", target.key)
+            quota = rules.QuotaInput(
+                "typed",
+                target.month,
+                "revenue",
+                Decimal(typed),
+                ramp_pct=target.ramp_pct,
+                start_date=person.start_date,
+                end_date=person.end_date,
+                time_off=time_off.get(member.pk, ()),
             )
-            .quotas["effective_amount"]
-            .iloc[0]
-        )
-        expected = rules.achievability(
-            effective_amount=effective,
-            capacity_days=target.capacity_days,
-            trailing_achieved=row.trailing_achieved,
-            trailing_capacity_days=row.trailing_capacity_days,
-            multiple=tenant.achievability_multiple,
-        )
-        assert Decimal(script["effective"]) == effective, typed
-        assert script["flagged"] == expected.flagged, typed
-        assert script["ratio"] == (None if expected.ratio is None else str(expected.ratio)), typed
-    # The header's share of reps follows: Bea has no quota; Alex has a flagged month.
-    expect(page.locator(".stat-value[data-grid-achievable]")).to_have_text("0 of 1")
-    page.locator(cell(alex, months[5])).press("Escape")
-    assert bea  # Bea has no history: her cells are never flagged.
+            effective = rules.rolldown([quota], calendar).quotas["effective_amount"].iloc[0]
+            expected = rules.achievability(
+                effective_amount=effective,
+                capacity_days=target.capacity_days,
+                trailing_achieved=row.trailing_achieved,
+                trailing_capacity_days=row.trailing_capacity_days,
+                multiple=tenant.achievability_multiple,
+            )
+            assert Decimal(script["effective"]) == effective, (member, typed)
+            assert script["flagged"] == expected.flagged, (member, typed)
+            ratio = None if expected.ratio is None else str(expected.ratio)
+            assert script["ratio"] == ratio, (member, typed)
+        page.locator(cell(member, target.month)).press("Escape")
+    # Back as stored, the header's share of reps is the server's.
+    expect(page.locator(".stat-value[data-grid-achievable]")).to_have_text(
+        f"{grid.reps_achievable} of {grid.reps_counted}"
+    )
 
 
 def axe_violations(page: Page) -> list[str]:
