@@ -6,6 +6,8 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
+from django.db import connection
+from django.db.models import Model
 
 from spm.inputs import DATE_WINDOW_MESSAGE, EARLIEST_DATE, LATEST_DATE
 from spm.tenancy.models import Membership, Role, Tenant
@@ -143,3 +145,59 @@ def month_label(month: dt.date) -> str:
 def month_key(month: dt.date) -> str:
     """A month as the API and the tasks write it: ``YYYY-MM``."""
     return f"{month:%Y-%m}"
+
+
+# --- Writing many changed rows ----------------------------------------------------------
+
+
+def update_rows(model: type[Model], tenant: Tenant, objects: list[Model], fields: list[str]):
+    """Write ``fields`` of already-changed ``objects`` with one ``UPDATE … FROM`` per chunk.
+
+    Django's ``bulk_update`` builds a ``CASE`` per field and row: 600 quotas took 1.6 s and
+    10,000 sales half a minute on SQLite. Here the new values travel as one ``VALUES``
+    list joined on the primary key (and the tenant): 10,000 rows in a few statements. On
+    PostgreSQL the rows are quoted by psycopg2 and cast to the columns' types, up to 5,000
+    a statement; SQLite (3.33 or later) takes them as parameters, as many rows as its 999
+    parameters allow. The caller validated the values and holds the transaction.
+    """
+    if not objects:
+        return
+    quote = connection.ops.quote_name
+    columns = [model._meta.get_field(name) for name in fields]
+    names = ", ".join(quote(column.column) for column in columns)
+    if connection.vendor == "postgresql":
+        assignments = ", ".join(
+            f"{quote(c.column)} = v.{quote(c.column)}::{c.db_type(connection)}" for c in columns
+        )
+    else:
+        assignments = ", ".join(f"{quote(c.column)} = v.{quote(c.column)}" for c in columns)
+    table = quote(model._meta.db_table)
+    sql = (
+        f"WITH v(id, {names}) AS (VALUES %s) "
+        f"UPDATE {table} SET {assignments} FROM v "
+        f"WHERE {table}.id = v.id AND {table}.tenant_id = {int(tenant.pk)}"
+    )
+    row_placeholder = "(" + ", ".join(["%s"] * (len(columns) + 1)) + ")"
+
+    def values(obj: Model) -> tuple:
+        return (
+            obj.pk,
+            *(
+                column.get_db_prep_save(getattr(obj, column.attname), connection)
+                for column in columns
+            ),
+        )
+
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            for start in range(0, len(objects), CHUNK):
+                rows = [values(obj) for obj in objects[start : start + CHUNK]]
+                # psycopg2 quotes each row; Django's cursor runs (and counts) the statement.
+                quoted = b",".join(cursor.cursor.mogrify(row_placeholder, row) for row in rows)
+                cursor.execute(sql.replace("%s", quoted.decode(), 1))
+            return
+        per_statement = max(1, connection.features.max_query_params // (len(columns) + 1))
+        for start in range(0, len(objects), per_statement):
+            chunk = objects[start : start + per_statement]
+            statement = sql.replace("%s", ", ".join([row_placeholder] * len(chunk)), 1)
+            cursor.execute(statement, [value for obj in chunk for value in values(obj)])

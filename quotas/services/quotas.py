@@ -57,6 +57,7 @@ from ._common import (
     parse_decimal,
     quantize,
     unit_of,
+    update_rows,
 )
 
 OWN_QUOTA = "Your own quota is set by your manager."
@@ -262,6 +263,17 @@ def _text(value) -> str | None:
     return None if value is None else str(value)
 
 
+def _change(tenant: Tenant, quota: Quota, action: str, changes: dict, who: Acting) -> QuotaChange:
+    """One history row, built from ids (a grid's hundreds of rows stay cheap to build)."""
+    return QuotaChange(
+        tenant_id=tenant.pk,
+        quota_id=quota.pk,
+        action=action,
+        changes=changes,
+        changed_by_id=getattr(who.user, "pk", None),
+    )
+
+
 def _key_of(quota: Quota) -> CellKey:
     return (quota.member_id, quota.month, quota.metric)
 
@@ -333,15 +345,7 @@ def _save(tenant: Tenant, who: Acting, cells: Sequence[QuotaCell]) -> list[Quota
         quota.version += 1
         quota.updated_at = now
         changed.append(quota)
-        history.append(
-            QuotaChange(
-                tenant=tenant,
-                quota=quota,
-                action=QuotaChange.Action.UPDATED,
-                changes=changes,
-                changed_by=who.user,
-            )
-        )
+        history.append(_change(tenant, quota, QuotaChange.Action.UPDATED, changes, who))
 
     if created:
         try:
@@ -356,25 +360,22 @@ def _save(tenant: Tenant, who: Acting, cells: Sequence[QuotaCell]) -> list[Quota
                 {key: {"version": [STALE_MESSAGE]} for key in current}, current
             ) from None
         history.extend(
-            QuotaChange(
-                tenant=tenant,
-                quota=quota,
-                action=QuotaChange.Action.CREATED,
-                changes={
-                    "amount": [None, _text(quota.amount)],
-                    "ramp_pct": [None, _text(quota.ramp_pct)],
-                },
-                changed_by=who.user,
+            _change(
+                tenant,
+                quota,
+                QuotaChange.Action.CREATED,
+                {"amount": [None, _text(quota.amount)], "ramp_pct": [None, _text(quota.ramp_pct)]},
+                who,
             )
             for quota in created
         )
-    if changed:
-        Quota.objects.bulk_update(
-            changed,
-            ["amount", "ramp_pct", "status", "version", "acknowledged_at", "acknowledged_by",
-             "updated_at"],
-            batch_size=500,
-        )  # fmt: skip
+    update_rows(
+        Quota,
+        tenant,
+        changed,
+        ["amount", "ramp_pct", "status", "version", "acknowledged_at", "acknowledged_by",
+         "updated_at"],
+    )  # fmt: skip
     QuotaChange.objects.bulk_create(history, batch_size=1000)
     _notify_changed(tenant, renotify)
     moved = [quota.pk for quota in (*created, *changed)]
@@ -506,17 +507,15 @@ def quotas_publish(*, tenant: Tenant, actor, quota_ids: Iterable[int]) -> int:
         quota.status = Quota.Status.PUBLISHED
         quota.published_at, quota.published_by = now, who.user
         quota.updated_at = now
-    Quota.objects.bulk_update(
-        drafts, ["status", "published_at", "published_by", "updated_at"], batch_size=500
-    )
+    update_rows(Quota, tenant, drafts, ["status", "published_at", "published_by", "updated_at"])
     QuotaChange.objects.bulk_create(
         [
-            QuotaChange(
-                tenant=tenant,
-                quota=quota,
-                action=QuotaChange.Action.PUBLISHED,
-                changes={"status": [Quota.Status.DRAFT, Quota.Status.PUBLISHED]},
-                changed_by=who.user,
+            _change(
+                tenant,
+                quota,
+                QuotaChange.Action.PUBLISHED,
+                {"status": [Quota.Status.DRAFT, Quota.Status.PUBLISHED]},
+                who,
             )
             for quota in drafts
         ],

@@ -46,6 +46,7 @@ from ._common import (
     month_key,
     parse_decimal,
     quantize,
+    update_rows,
 )
 
 OWN_SALES = "Your own sales are recorded by your manager or an admin."
@@ -269,7 +270,6 @@ SALE_COLUMNS = (
     "tenant_id", "member_id", "account_id", "amount", "closed_on", "external_id", "source",
     "version", "created_at", "updated_at",
 )  # fmt: skip
-UPDATE_COLUMNS = ("member_id", "account_id", "amount", "closed_on", "version", "updated_at")
 
 
 def _insert(tenant: Tenant, sales: list[Sale], *, need_ids: bool) -> None:
@@ -292,39 +292,6 @@ def _insert(tenant: Tenant, sales: list[Sale], *, need_ids: bool) -> None:
     Sale.objects.bulk_create(sales, batch_size=INSERT_BATCH)
 
 
-def _update(tenant: Tenant, sales: list[Sale]) -> None:
-    """Write the changed sales: one ``UPDATE … FROM (VALUES …)`` per 5,000 on PostgreSQL
-    (Django's ``bulk_update`` builds a ``CASE`` per field and row, much slower),
-    ``bulk_update`` elsewhere."""
-    if not sales:
-        return
-    if connection.vendor != "postgresql":
-        fields = ["member", "account", "amount", "closed_on", "version", "updated_at"]
-        Sale.objects.bulk_update(sales, fields, batch_size=INSERT_BATCH)
-        return
-    quote = connection.ops.quote_name
-    model_fields = [Sale._meta.get_field(name.removesuffix("_id")) for name in UPDATE_COLUMNS]
-    assignments = ", ".join(
-        f"{quote(f.column)} = v.{quote(f.column)}::{f.db_type(connection)}" for f in model_fields
-    )
-    columns = ", ".join(quote(f.column) for f in model_fields)
-    sql = (
-        f"UPDATE {quote(Sale._meta.db_table)} AS t SET {assignments} "
-        f"FROM (VALUES %s) AS v(id, {columns}) "
-        f"WHERE t.id = v.id AND t.tenant_id = {int(tenant.pk)}"
-    )
-    placeholder = "(" + ", ".join(["%s"] * (len(UPDATE_COLUMNS) + 1)) + ")"
-    with connection.cursor() as cursor:
-        for start in range(0, len(sales), CHUNK):
-            rows = [
-                (sale.pk, *(getattr(sale, name) for name in UPDATE_COLUMNS))
-                for sale in sales[start : start + CHUNK]
-            ]
-            # psycopg2 quotes each row; Django's cursor runs (and counts) the statement.
-            values = b",".join(cursor.cursor.mogrify(placeholder, row) for row in rows).decode()
-            cursor.execute(sql.replace("%s", values, 1))
-
-
 def _schedule_attainment(tenant: Tenant, member_ids: Iterable[int], months: Iterable[str]):
     member_ids, months = sorted(set(member_ids)), sorted(set(months))
     if member_ids:
@@ -342,7 +309,10 @@ def _write(tenant: Tenant, plan: _Plan, *, need_ids: bool) -> SalesResult:
             {NON_FIELD_ERRORS: "Some of these sales were written by someone else at the same "
              "moment; nothing was saved. Try again."}
         ) from exc  # fmt: skip
-    _update(tenant, plan.changed)
+    update_rows(
+        Sale, tenant, plan.changed, ["member", "account", "amount", "closed_on", "version",
+                                     "updated_at"]
+    )  # fmt: skip
     member_ids, months = _schedule_attainment(tenant, plan.members, plan.months)
     return SalesResult(
         created=len(plan.created),

@@ -2,6 +2,7 @@
 
 import datetime as dt
 import time
+from dataclasses import replace
 from decimal import Decimal
 
 import pytest
@@ -289,6 +290,17 @@ def test_ten_thousand_sales_are_written_in_bulk_with_one_job_per_call(scope, job
     again = sales_upsert_many(tenant=scope.tenant, actor=scope.admin, rows=rows)
     assert (again.created, again.updated, again.unchanged) == (0, 0, 10_000)
     assert jobs == []
+
+    # Changing every one writes them in a few statements, each row its own values.
+    changed = [replace(row, amount=f"{row.amount + 1}") for row in rows]
+    with CaptureQueriesContext(connection) as queries:
+        third = sales_upsert_many(tenant=scope.tenant, actor=scope.admin, rows=changed)
+    assert (third.created, third.updated) == (0, 10_000)
+    updates = [sql for sql in statements(queries) if "UPDATE" in sql]
+    assert len(updates) <= 10_000 / 100
+    stored = dict(Sale.objects.values_list("external_id", "amount"))
+    assert stored["S-000000"] == Decimal("1.50") and stored["S-009999"] == Decimal("5000.50")
+    assert set(Sale.objects.values_list("version", flat=True)) == {2, 3}
 
 
 def test_a_bulk_write_of_a_member_who_left_the_organisation_is_refused(scope, account, jobs):
