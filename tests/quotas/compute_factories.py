@@ -16,7 +16,7 @@ from spm.tenancy.models import Membership, Tenant
 from ..factories import HolidayFactory, MembershipFactory, TenantFactory, TimeOffFactory
 from .factories import QuotaFactory
 
-EXAMPLES = Path(__file__).resolve().parents[3] / "shared" / "examples" / "rolldown.json"
+EXAMPLES = Path(__file__).resolve().parent / "examples" / "rolldown.json"
 CASES = json.loads(EXAMPLES.read_text())["cases"]
 ATTAINMENT_CASES = [case for case in CASES if "attainment" in case]
 # A member whose employment the example leaves open started long before any example.

@@ -17,7 +17,7 @@ import pytest
 
 from quotas import rules
 
-EXAMPLES = Path(__file__).resolve().parents[3] / "shared" / "examples" / "rolldown.json"
+EXAMPLES = Path(__file__).resolve().parent / "examples" / "rolldown.json"
 CASES = json.loads(EXAMPLES.read_text())["cases"]
 ATTAINMENT_CASES = [case for case in CASES if "attainment" in case]
 
@@ -181,3 +181,15 @@ def test_the_attainment_frame_gives_every_example_its_figures_at_once():
             name: None if row[name] is None else str(row[name])
             for name in ("attainment_pct", "pace_pct", "projected")
         } == {name: case["attainment"]["expected"][name] for name in row.index}
+
+
+SHARED_EXAMPLES = Path(__file__).resolve().parents[3] / "shared" / "examples" / "rolldown.json"
+
+
+@pytest.mark.skipif(
+    not SHARED_EXAMPLES.exists(), reason="The design's folder is not beside the project."
+)
+def test_the_projects_copy_of_the_worked_examples_is_the_designs():
+    """The examples live in the repository so a bare checkout tests them; the copy must
+    not drift from the design's file when that is at hand."""
+    assert json.loads(EXAMPLES.read_text()) == json.loads(SHARED_EXAMPLES.read_text())
