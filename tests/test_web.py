@@ -54,6 +54,7 @@ def test_admin_sees_every_navigation_item(org, client_for):
     assert nav_links(html) == {
         "Dashboard",
         "Team",
+        "Quotas",
         "My territories",
         "Territory balance",
         "Calendar",
@@ -70,6 +71,7 @@ def test_manager_sees_team_but_no_administration(org, client_for):
     assert nav_links(html) == {
         "Dashboard",
         "Team",
+        "Quotas",
         "My territories",
         "Territory balance",
         "Calendar",

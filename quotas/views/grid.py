@@ -17,7 +17,7 @@ import datetime as dt
 from decimal import Decimal
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import BadRequest, PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -71,9 +71,10 @@ def _grid_url(year: int, metric: str, **extra) -> str:
 
 
 def _bad_request(request: HttpRequest, message: str) -> HttpResponse:
+    """A malformed request (not a person's typing: a tampered or broken form): 400."""
     if _wants_json(request):
         return JsonResponse({"errors": {}, "message": message}, status=400)
-    return HttpResponse(message, status=400, content_type="text/plain; charset=utf-8")
+    raise BadRequest(message)  # The project's 400 page.
 
 
 def _page(request, grid: selectors.Grid, *, status: int = 200, **extra) -> HttpResponse:
@@ -89,7 +90,6 @@ def _page(request, grid: selectors.Grid, *, status: int = 200, **extra) -> HttpR
         "last_month": grid.months[-1],
         "import_form": extra.pop("import_form", None) or GridImportForm(),
         "copy_form": extra.pop("copy_form", None) or CopyLastYearForm(),
-        "spread_form": extra.pop("spread_form", None) or SpreadForm(),
         "expand_all": request.GET.get("expand") == "all",
         **extra,
     }
