@@ -36,8 +36,8 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 import pandas as pd
-from django.db import transaction
-from django.db.models import Sum
+from django.db import connection, transaction
+from django.db.models import OuterRef, Subquery, Sum
 from django.utils import timezone
 
 from spm.notifications.models import Notification
@@ -52,23 +52,17 @@ from ._common import MY_QUOTA_URL
 # Attainment thresholds a member is told about, in percent.
 THRESHOLDS = (50, 100)
 NOTICE_KIND = "quota.attainment"
-# Quota ids per aggregate of targets: 5,000 keeps the statement below SQLite's limit of
-# 32,766 parameters; a month of 2,000 reps is one statement.
+# Quota ids per snapshot statement: 5,000 keeps it below SQLite's limit of 32,766
+# parameters; a month of 2,000 reps is one statement.
 CHUNK = 5_000
 # Above this many members, quotas are read for the whole months and filtered in Python
 # (an ``IN`` list of thousands of ids makes a poor plan and SQLite caps parameters).
 IN_LIST_LIMIT = 1_000
 ZERO = Decimal("0")
-ATTAINMENT_FIELDS = [
-    "as_of",
-    "achieved",
-    "expected_to_date",
-    "attainment_pct",
-    "pace_pct",
-    "projected",
-    "computed_at",
-]
 SNAPSHOT_FIELDS = ["achieved", "expected_to_date", "attainment_pct", "pace_pct", "projected"]
+# Parameters per upsert statement: below SQLite's limit of 32,766, so a month of 2,000
+# quotas (9 columns each) is one statement on either database.
+UPSERT_PARAMETERS = 30_000
 
 
 @dataclass
@@ -91,6 +85,7 @@ class _Quota:
     status: str
     effective_amount: Decimal
     previous_pct: Decimal | None
+    expected_to_date: Decimal | None  # Σ daily targets up to as-of; None: no target yet.
 
 
 # --- The service ---------------------------------------------------------------------------
@@ -127,10 +122,24 @@ def attainment_compute(
             if len(wanted_members) <= IN_LIST_LIMIT:
                 quotas = quotas.filter(member_id__in=sorted(wanted_members))
 
+    # Σ daily targets up to as-of, per quota, read with the quota (no list of ids).
+    expected = (
+        QuotaTarget.objects.filter(
+            tenant=tenant,
+            quota=OuterRef("pk"),
+            granularity=QuotaTarget.Granularity.DAY,
+            start__lte=as_of,
+        )
+        .order_by()
+        .values("quota")
+        .annotate(total=Sum("amount"))
+        .values("total")
+    )
     with transaction.atomic():
         rows = [
             _Quota(*row)
             for row in quotas.select_for_update(of=("self",))
+            .annotate(expected=Subquery(expected))
             .order_by("pk")
             .values_list(
                 "pk",
@@ -140,6 +149,7 @@ def attainment_compute(
                 "status",
                 "effective_amount",
                 "attainments__attainment_pct",
+                "expected",
             )
         ]
         if wanted_members is not None:
@@ -169,7 +179,6 @@ def _compute(
         return None
 
     achieved = _achieved(tenant, with_source, lines, as_of)
-    expected = _expected_to_date(tenant, [row.pk for row in with_source], as_of)
     frame = pd.DataFrame(
         {
             "metric": [row.metric for row in with_source],
@@ -179,7 +188,7 @@ def _compute(
             "previous_pct": [row.previous_pct for row in with_source],
             "achieved": [achieved[row.pk] for row in with_source],
             "effective_amount": [row.effective_amount for row in with_source],
-            "expected_to_date": [expected.get(row.pk, ZERO) for row in with_source],
+            "expected_to_date": [row.expected_to_date or ZERO for row in with_source],
         },
         index=pd.Index([row.pk for row in with_source], name="quota_id"),
         dtype=object,
@@ -208,67 +217,94 @@ def _achieved(
     return achieved
 
 
-def _expected_to_date(tenant: Tenant, quota_ids: list[int], as_of: dt.date) -> dict[int, Decimal]:
-    """Σ daily targets dated on or before ``as_of``, per quota (one aggregate per chunk)."""
-    expected: dict[int, Decimal] = {}
-    for first in range(0, len(quota_ids), CHUNK):
-        expected.update(
-            QuotaTarget.objects.filter(
-                tenant=tenant,
-                quota_id__in=quota_ids[first : first + CHUNK],
-                granularity=QuotaTarget.Granularity.DAY,
-                start__lte=as_of,
-            )
-            .order_by()
-            .values("quota_id")
-            .annotate(total=Sum("amount"))
-            .values_list("quota_id", "total")
-        )
-    return expected
-
-
 def _store(tenant: Tenant, frame: pd.DataFrame, as_of: dt.date, result: AttainmentResult) -> None:
     """Upsert one ``Attainment`` per quota and today's ``AttainmentSnapshot`` of the quotas
-    whose month holds ``as_of``."""
-    now = timezone.now()
+    whose month holds ``as_of``: one multi-row INSERT … ON CONFLICT DO UPDATE per table
+    (per ``UPSERT_ROWS`` rows), built straight from the figures, no model instances."""
+    ops = connection.ops
+    now = ops.adapt_datetimefield_value(timezone.now())
+    day = ops.adapt_datefield_value(as_of)
     attainments, snapshots = [], []
     for quota_id, row in zip(frame.index, frame.itertuples(index=False), strict=True):
         last = rules.month_bounds(row.month)[1]
-        figures = {
-            "achieved": row.achieved,
-            "expected_to_date": row.expected_to_date,
-            "attainment_pct": row.attainment_pct,
-            "pace_pct": row.pace_pct,
-            "projected": row.projected,
-        }
-        attainments.append(
-            Attainment(
-                tenant=tenant,
-                quota_id=quota_id,
-                as_of=min(as_of, last),
-                computed_at=now,
-                **figures,
-            )
+        figures = (
+            row.achieved,
+            row.expected_to_date,
+            row.attainment_pct,
+            row.pace_pct,
+            row.projected,
         )
+        stored_as_of = day if as_of <= last else ops.adapt_datefield_value(last)
+        attainments.append((tenant.pk, int(quota_id), stored_as_of, *figures, now))
         if row.month <= as_of <= last:
-            snapshots.append(
-                AttainmentSnapshot(tenant=tenant, quota_id=quota_id, day=as_of, **figures)
-            )
-    Attainment.objects.bulk_create(
+            snapshots.append(int(quota_id))
+    _upsert(
+        Attainment,
+        ["tenant_id", "quota_id", "as_of", *SNAPSHOT_FIELDS, "computed_at"],
+        ["tenant_id", "quota_id"],
         attainments,
-        update_conflicts=True,
-        unique_fields=["tenant", "quota"],
-        update_fields=ATTAINMENT_FIELDS,
     )
-    AttainmentSnapshot.objects.bulk_create(
-        snapshots,
-        update_conflicts=True,
-        unique_fields=["tenant", "quota", "day"],
-        update_fields=SNAPSHOT_FIELDS,
-    )
+    _snapshot(tenant, snapshots)
     result.quotas = len(attainments)
     result.snapshots = len(snapshots)
     result.quota_ids = [int(quota_id) for quota_id in frame.index]
+
+
+def _snapshot(tenant: Tenant, quota_ids: list[int]) -> None:
+    """Copy the attainment rows just written for ``quota_ids`` (those whose month holds
+    the as-of date) to that day's snapshots, in the database: one INSERT … SELECT per
+    chunk of ids."""
+    quote = connection.ops.quote_name
+    columns = ", ".join(quote(name) for name in SNAPSHOT_FIELDS)
+    updates = ", ".join(f"{quote(name)} = excluded.{quote(name)}" for name in SNAPSHOT_FIELDS)
+    with connection.cursor() as cursor:
+        for first in range(0, len(quota_ids), CHUNK):
+            chunk = quota_ids[first : first + CHUNK]
+            cursor.execute(
+                f"INSERT INTO {quote(AttainmentSnapshot._meta.db_table)} "
+                f"(tenant_id, quota_id, day, {columns}) "
+                f"SELECT tenant_id, quota_id, as_of, {columns} "
+                f"FROM {quote(Attainment._meta.db_table)} "
+                f"WHERE tenant_id = %s AND quota_id IN ({', '.join(['%s'] * len(chunk))}) "
+                f"ON CONFLICT (tenant_id, quota_id, day) DO UPDATE SET {updates}",
+                [tenant.pk, *chunk],
+            )
+
+
+def _upsert(model, columns: list[str], conflict: list[str], rows: list[tuple]) -> None:
+    """INSERT ``rows`` into ``model``'s table, updating the row that already holds the
+    same ``conflict`` columns (a unique constraint of the model). PostgreSQL takes each
+    column as one array (``unnest``: a handful of parameters, whatever the number of
+    rows); SQLite one multi-row VALUES per ``UPSERT_PARAMETERS`` parameters."""
+    if not rows:
+        return
+    quote = connection.ops.quote_name
+    table = quote(model._meta.db_table)
+    names = ", ".join(quote(column) for column in columns)
+    updates = ", ".join(
+        f"{quote(column)} = excluded.{quote(column)}"
+        for column in columns
+        if column not in conflict
+    )
+    on_conflict = f"ON CONFLICT ({', '.join(quote(c) for c in conflict)}) DO UPDATE SET {updates}"
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            fields = {field.column: field for field in model._meta.concrete_fields}
+            arrays = ", ".join(f"%s::{fields[column].db_type(connection)}[]" for column in columns)
+            cursor.execute(
+                f"INSERT INTO {table} ({names}) SELECT * FROM unnest({arrays}) {on_conflict}",
+                [list(values) for values in zip(*rows, strict=True)],
+            )
+            return
+        placeholder = f"({', '.join(['%s'] * len(columns))})"
+        per_statement = UPSERT_PARAMETERS // len(columns)
+        for first in range(0, len(rows), per_statement):
+            chunk = rows[first : first + per_statement]
+            cursor.execute(
+                f"INSERT INTO {table} ({names}) VALUES {', '.join([placeholder] * len(chunk))} "
+                f"{on_conflict}",
+                [value for row in chunk for value in row],
+            )
 
 
 # --- Telling members they crossed a threshold -----------------------------------------------

@@ -29,6 +29,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from itertools import repeat
+from typing import NamedTuple
 
 from django.db import connection, transaction
 from django.db.models import F
@@ -109,11 +110,28 @@ def quotas_roll_down(
     return result
 
 
+class _Quota(NamedTuple):
+    pk: int
+    member_id: int
+    month: dt.date
+    metric: str
+    amount: Decimal
+    ramp_pct: Decimal
+    version: int
+    start_date: dt.date
+    end_date: dt.date | None
+    # What is stored now: rows whose figures do not change are not updated.
+    effective_amount: Decimal
+    no_capacity: bool
+    rolled_down_version: int
+
+
 def _roll_down_batch(tenant: Tenant, quota_ids: Sequence[int]) -> RolldownResult:
     """One batch in one transaction: lock, read, compute, replace (see the invariants)."""
     with transaction.atomic():
-        quotas = list(
-            Quota.objects.select_for_update(of=("self",))
+        quotas = [
+            _Quota(*row)
+            for row in Quota.objects.select_for_update(of=("self",))
             .filter(tenant=tenant, pk__in=quota_ids)
             .order_by("pk")
             .values_list(
@@ -126,8 +144,11 @@ def _roll_down_batch(tenant: Tenant, quota_ids: Sequence[int]) -> RolldownResult
                 "version",
                 "member__start_date",
                 "member__end_date",
+                "effective_amount",
+                "no_capacity",
+                "rolled_down_version",
             )
-        )
+        ]
         if not quotas:
             return RolldownResult()
         # Read after the lock: a run queued by a calendar change that committed before
@@ -136,37 +157,37 @@ def _roll_down_batch(tenant: Tenant, quota_ids: Sequence[int]) -> RolldownResult
         time_off = _time_off(tenant, quotas)
         inputs = [
             rules.QuotaInput(
-                key=pk,
-                month=month,
-                metric=metric,
-                amount=amount,
-                ramp_pct=ramp_pct,
-                start_date=start_date,
-                end_date=end_date,
-                time_off=time_off.get(member_id, ()),
+                key=quota.pk,
+                month=quota.month,
+                metric=quota.metric,
+                amount=quota.amount,
+                ramp_pct=quota.ramp_pct,
+                start_date=quota.start_date,
+                end_date=quota.end_date,
+                time_off=time_off.get(quota.member_id, ()),
             )
-            for pk, member_id, month, metric, amount, ramp_pct, _, start_date, end_date in quotas
+            for quota in quotas
         ]
         rolled = rules.rolldown(inputs, calendar, units=metrics.units())
-        ids = [quota[0] for quota in quotas]
+        ids = [quota.pk for quota in quotas]
         _replace_targets(tenant, ids, rolled)
-        updated = _write_quotas(tenant, quotas, rolled)
+        moved = _write_quotas(tenant, quotas, rolled)
     return RolldownResult(
         quotas=len(quotas),
         daily_rows=len(rolled.daily),
         weekly_rows=len(rolled.weekly),
         no_capacity=int(rolled.quotas["no_capacity"].sum()),
-        version_moved=len(quotas) - updated,
+        version_moved=moved,
         quota_ids=ids,
     )
 
 
-def _span(quotas) -> tuple[dt.date, dt.date]:
-    months = [quota[2] for quota in quotas]
+def _span(quotas: list[_Quota]) -> tuple[dt.date, dt.date]:
+    months = [quota.month for quota in quotas]
     return min(months), rules.month_bounds(max(months))[1]
 
 
-def _calendar(tenant: Tenant, quotas) -> rules.TenantCalendar:
+def _calendar(tenant: Tenant, quotas: list[_Quota]) -> rules.TenantCalendar:
     """The tenant's calendar over the batch's months, read fresh (settings included)."""
     first, last = _span(quotas)
     work_week, weights, prorate_time_off = Tenant.objects.values_list(
@@ -181,10 +202,12 @@ def _calendar(tenant: Tenant, quotas) -> rules.TenantCalendar:
     )
 
 
-def _time_off(tenant: Tenant, quotas) -> dict[int, tuple[tuple[dt.date, dt.date], ...]]:
+def _time_off(
+    tenant: Tenant, quotas: list[_Quota]
+) -> dict[int, tuple[tuple[dt.date, dt.date], ...]]:
     """Each member's time off overlapping the batch's months, in one query."""
     first, last = _span(quotas)
-    member_ids = sorted({quota[1] for quota in quotas})
+    member_ids = sorted({quota.member_id for quota in quotas})
     ranges: dict[int, list[tuple[dt.date, dt.date]]] = defaultdict(list)
     for member_id, start, end in TimeOff.objects.filter(
         tenant=tenant, member_id__in=member_ids, start__lte=last, end__gte=first
@@ -195,27 +218,37 @@ def _time_off(tenant: Tenant, quotas) -> dict[int, tuple[tuple[dt.date, dt.date]
 
 def target_rows(tenant_id: int, rolled: rules.Rolldown):
     """The ``QuotaTarget`` rows of a rolldown as tuples in ``TARGET_COLUMNS`` order, the
-    way both bulk paths send them (dates and amounts as text, read exactly)."""
+    way both bulk paths send them: dates and amounts as text, read exactly. A batch holds
+    a few hundred distinct dates and amounts, so each is written out once."""
+    text: dict = {}
+
+    def as_text(values) -> list[str]:
+        return [text[v] if v in text else text.setdefault(v, _text(v)) for v in values]
+
     daily, weekly = rolled.daily, rolled.weekly
-    daily_dates = [day.isoformat() for day in daily["date"]]
+    daily_dates = as_text(daily["date"])
     yield from zip(
         repeat(tenant_id),
         daily["key"].tolist(),
         repeat(DAY),
         daily_dates,
         daily_dates,
-        [str(amount) for amount in daily["amount"]],
+        as_text(daily["amount"]),
         strict=False,
     )
     yield from zip(
         repeat(tenant_id),
         weekly["key"].tolist(),
         repeat(WEEK),
-        [day.isoformat() for day in weekly["start"]],
-        [day.isoformat() for day in weekly["end"]],
-        [str(amount) for amount in weekly["amount"]],
+        as_text(weekly["start"]),
+        as_text(weekly["end"]),
+        as_text(weekly["amount"]),
         strict=False,
     )
+
+
+def _text(value) -> str:
+    return value.isoformat() if isinstance(value, dt.date) else str(value)
 
 
 def insert_targets(rows) -> int:
@@ -244,17 +277,31 @@ def _replace_targets(tenant: Tenant, quota_ids: list[int], rolled: rules.Rolldow
     insert_targets(target_rows(tenant.pk, rolled))
 
 
-def _write_quotas(tenant: Tenant, quotas, rolled: rules.Rolldown) -> int:
-    """Effective amounts, ``no_capacity`` and ``rolled_down_version`` in one UPDATE …
-    FROM (VALUES …); a quota whose version moved meanwhile is left alone. Returns how
-    many quotas were updated. ``updated_at`` stays: rolldown is not an edit."""
-    figures = rolled.quotas.set_index("key")
-    effective = figures["effective_amount"]
-    no_capacity = figures["no_capacity"]
+def _write_quotas(tenant: Tenant, quotas: list[_Quota], rolled: rules.Rolldown) -> int:
+    """Effective amounts, ``no_capacity`` and ``rolled_down_version`` of the quotas whose
+    stored values differ, in one UPDATE … FROM (VALUES …); a quota whose version moved
+    meanwhile is left alone. Returns how many were left alone for that reason.
+    ``updated_at`` stays: rolldown is not an edit."""
+    figures = dict(
+        zip(
+            rolled.quotas["key"].tolist(),
+            zip(rolled.quotas["effective_amount"], rolled.quotas["no_capacity"], strict=True),
+            strict=True,
+        )
+    )
     values, params = [], []
-    for pk, *_, version, _start, _end in quotas:
+    for quota in quotas:
+        effective, no_capacity = figures[quota.pk]
+        if (quota.effective_amount, quota.no_capacity, quota.rolled_down_version) == (
+            effective,
+            bool(no_capacity),
+            quota.version,
+        ):
+            continue
         values.append("(%s, %s, %s, %s)")
-        params += [pk, str(effective.at[pk]), bool(no_capacity.at[pk]), version]
+        params += [quota.pk, str(effective), bool(no_capacity), quota.version]
+    if not values:
+        return 0
     table = connection.ops.quote_name(Quota._meta.db_table)
     # On PostgreSQL the text amount is cast to the column's numeric on assignment.
     amount = "CAST(v.effective_amount AS NUMERIC)"
@@ -266,8 +313,9 @@ def _write_quotas(tenant: Tenant, quotas, rolled: rules.Rolldown) -> int:
     )
     with connection.cursor() as cursor:
         cursor.execute(sql, [*params, tenant.pk])
-        if cursor.rowcount >= 0:
-            return cursor.rowcount
-        # Python's sqlite3 counts no rows for a statement that starts with WITH.
-        cursor.execute("SELECT changes()")
-        return cursor.fetchone()[0]
+        updated = cursor.rowcount
+        if updated < 0:
+            # Python's sqlite3 counts no rows for a statement that starts with WITH.
+            cursor.execute("SELECT changes()")
+            updated = cursor.fetchone()[0]
+    return len(values) - updated
