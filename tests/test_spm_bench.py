@@ -12,6 +12,8 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import connection
 
+from quotas import bench as quotas_bench
+from quotas.models import Attainment, AttainmentSnapshot, Quota, QuotaTarget, Sale
 from spm import plugins
 from spm.demo.bench import (
     EMAIL_DOMAIN,
@@ -176,7 +178,7 @@ def test_the_harness_runs_every_registered_suite_with_its_options_and_cleans_it_
     assert fake_suite["reps"] == 10
     assert fake_suite["members"] == 11
     assert "300 accounts, 5 territories (" in output
-    assert "rules), 7 widgets, 10 reps." in output
+    assert "sales, 7 widgets, 10 reps." in output  # After territories' and quotas' sizes.
     rows = {m["job"]: m for m in map(ROW.match, output.splitlines()) if m}
     assert list(rows) == JOBS, output  # Territories' jobs are still all there…
     fake_row = re.search(rf"^count widgets\s+{DURATION}\s+SELECT 1\s+{DURATION}\s+", output, re.M)
@@ -208,3 +210,45 @@ def test_clean_up_removes_the_territory_data_of_a_kept_organisation_only(org):
     assert Account.all_tenants.filter(tenant=org.tenant).count() == 1
     assert AssignmentRule.all_tenants.filter(tenant=org.tenant).count() == 1
     assert not Account.all_tenants.exclude(tenant=org.tenant).exists()
+
+
+# --- Quotas' suite ----------------------------------------------------------------
+
+QUOTA_JOBS = ["quota rolldown", "attainment for a month"]
+QUOTA_ROW = re.compile(
+    rf"^(?P<job>{'|'.join(QUOTA_JOBS)})\s+(?P<time>{DURATION})\s+(?P<floor>\S.*?)\s+"
+    rf"(?P<floor_time>{DURATION})\s+(?P<ratio>\d+\.\d)×\s+(?P<queries>[\d,]+)\s+"
+    rf"(?P<memory>\d+\.\d MB)$"
+)
+
+
+def test_quotas_registers_its_suite_with_a_size_for_sales():
+    [suite] = [suite for suite in plugins.bench_suites if suite.app_label == "quotas"]
+    assert suite.prepare is quotas_bench.prepare
+    assert suite.clean_up is quotas_bench.clean_up
+    assert {option.name: option.default for option in suite.options} == {"sales-per-rep": 500}
+
+
+@pytest.mark.django_db
+def test_the_quota_jobs_are_timed_against_their_floors_and_leave_nothing_behind():
+    output = run(*TINY, "--months", "2", "--sales-per-rep", "30")
+
+    rows = {m["job"]: m for m in map(QUOTA_ROW.match, output.splitlines()) if m}
+    assert list(rows) == QUOTA_JOBS, output
+    for row in rows.values():
+        assert float(row["ratio"]) > 0
+    # 10 reps and the admin (their manager) × 2 months; 30 sales per rep.
+    assert "22 quotas (2 months), 300 sales" in output
+    assert re.search(r"quota rolldown: 22 quotas, [\d,]+ daily and [\d,]+ weekly targets", output)
+    assert re.search(r"attainment for a month: 11 quotas as of \d{4}-\d\d-15 over", output)
+    for model in (Quota, QuotaTarget, Sale, Attainment, AttainmentSnapshot):
+        assert not model.all_tenants.exists(), model.__name__
+
+
+@pytest.mark.django_db
+def test_no_quota_job_issues_a_query_per_quota_or_sale():
+    output = run(*TINY, "--reps", "60", "--months", "3", "--sales-per-rep", "20")
+    rows = {m["job"]: m for m in map(QUOTA_ROW.match, output.splitlines()) if m}
+    # 183 quotas and 1,200 sales: a query per row would be hundreds.
+    for job in QUOTA_JOBS:
+        assert int(rows[job]["queries"].replace(",", "")) <= 20, job
