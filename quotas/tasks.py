@@ -61,6 +61,11 @@ PENDING_TTL_SECONDS = 300
 NIGHTLY_HOUR = 1
 
 
+def clock() -> float:
+    """Seconds since the epoch, shared by every worker process (the debounce's clock)."""
+    return time.time()
+
+
 def _date(value: str | None) -> dt.date | None:
     return None if value is None else dt.date.fromisoformat(value)
 
@@ -125,7 +130,7 @@ def attainment_for_members(
     members = sorted({int(member_id) for member_id in member_ids})
     if not members:
         return 0
-    now = time.time()
+    now = clock()
     keys = {member_id: pending_key(tenant.pk, member_id) for member_id in members}
     pending = cache.get_many(list(keys.values()))
     requests, writes = [], {}
@@ -146,7 +151,7 @@ def attainment_flush(tenant: Tenant, requests: list[list]) -> int:
     """Recompute the requested members unless a newer request covers them (see the
     module's docstring). ``requests`` are ``[member_id, token, months]``. Returns how many
     members were recomputed."""
-    now = time.time()
+    now = clock()
     members = [int(member_id) for member_id, _, _ in requests]
     pending = cache.get_many([pending_key(tenant.pk, m) for m in members])
     computed_at = cache.get_many([computed_key(tenant.pk, m) for m in members])
@@ -165,7 +170,7 @@ def attainment_flush(tenant: Tenant, requests: list[list]) -> int:
         return 0
     # Cleared before computing: a request arriving from now on schedules its own run.
     cache.delete_many(done)
-    started = time.time()
+    started = clock()
     for months, member_ids in due.items():
         attainment_compute(
             tenant=tenant, member_ids=member_ids, months=[_month(month) for month in months]
