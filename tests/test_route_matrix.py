@@ -387,6 +387,16 @@ EXPECTED: dict[str, Row] = {
     "quotas:grid_copy_last_year": Row(LOGIN, FORBIDDEN, NOT_ALLOWED, NOT_ALLOWED),
     "quotas:grid_spread": Row(LOGIN, FORBIDDEN, NOT_ALLOWED, NOT_ALLOWED),
     "quotas:grid_import": Row(LOGIN, FORBIDDEN, NOT_ALLOWED, NOT_ALLOWED),
+    # The pages people read: everyone has "My quota"; a quota's page is its member's, their
+    # managers' and the admins' (the rep's own here); acknowledging takes POST only (its
+    # own-member, draft and stale checks are in tests/quotas/test_pages_mine.py).
+    "quotas:mine": EVERY_MEMBER,
+    "quotas:detail": signed_in(OK, obj=make_quota),
+    "quotas:acknowledge": signed_in(NOT_ALLOWED, obj=make_quota),
+    "quotas:team": managers_and_admins(),
+    "quotas:team_csv": managers_and_admins(),
+    "quotas:team_xlsx": managers_and_admins(),
+    "quotas:encroachment": managers_and_admins(),
     "notifications:index": EVERY_MEMBER,
     "notifications:mark_read": POST_ONLY,
     # The admin's notification: it sends them where it points; anyone else's is a 404.

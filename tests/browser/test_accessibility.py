@@ -203,6 +203,8 @@ PARAMETERS: dict[str, Filler] = {
     "calendars:time_off_edit": lambda f: {"pk": f.time_off.pk},
     "calendars:time_off_delete": lambda f: {"pk": f.time_off.pk},
     "notifications:open": lambda f: {"pk": f.notification.pk},
+    "quotas:detail": lambda f: {"pk": f.quota.pk},
+    "quotas:acknowledge": lambda f: {"pk": f.quota.pk},
     "account_confirm_email": lambda f: {"key": EmailConfirmationHMAC(f.unverified_email).key},
     "account_reset_password_from_key": lambda f: {
         "uidb36": user_pk_to_url_str(f.org.rep.user),
@@ -245,8 +247,16 @@ ADMIN_OBJECTS: dict[str, Callable[[Fixtures], models.Model]] = {
 # Pages each role must have checked: a floor, not the list (which comes from the URLconf).
 MUST_CHECK = {
     "anonymous": {"account_login", "account_signup", "account_reset_password"},
-    "rep": {"home", "calendars:index", "territories:mine", "notifications:index"},
-    "manager": {"home", "tenancy:members", "calendars:index", "territories:balance", "quotas:grid"},
+    "rep": {"home", "calendars:index", "territories:mine", "notifications:index", "quotas:mine"},
+    "manager": {
+        "home",
+        "tenancy:members",
+        "calendars:index",
+        "territories:balance",
+        "quotas:grid",
+        "quotas:team",
+        "quotas:detail",
+    },
     "admin": {
         "home",
         "tenancy:settings",
