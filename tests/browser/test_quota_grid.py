@@ -1,5 +1,6 @@
 """A manager sets the team's quotas in the grid as in a spreadsheet — types, pastes a block
-copied from one, sees the totals follow — and publishes them; the rep is notified.
+copied from one, sees the totals follow — and publishes them; the rep is notified, sees
+today's target on "My quota" and acknowledges it (DESIGN 1's manager and rep journeys).
 
 The grid judges achievability in the browser while the manager types; the last test
 holds the script's figures to the server's (``quotas.rules``) cell by cell.
@@ -14,7 +15,7 @@ from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Page, expect
 
 from quotas import rules
-from quotas.models import Quota
+from quotas.models import Quota, QuotaTarget
 from quotas.selectors.grid import fiscal_months, fiscal_year_of, quota_grid, tenant_calendar
 from spm.tenancy.context import tenant_context
 from spm.tenancy.models import Membership, Role
@@ -98,7 +99,7 @@ def cell(member, month: dt.date) -> str:
     return f'td[data-key="{member.pk}:{month:%Y-%m}"] input.grid-input'
 
 
-def test_a_manager_types_and_pastes_quotas_publishes_them_and_the_rep_is_notified(
+def test_a_manager_types_and_pastes_quotas_and_publishes_them_the_rep_acknowledges(
     page: Page, browser, live_server, team
 ):
     alex, bea, months = team["alex"], team["bea"], team["months"]
@@ -158,21 +159,45 @@ def test_a_manager_types_and_pastes_quotas_publishes_them_and_the_rep_is_notifie
     assert (bea.pk, months[0]) not in stored
     assert len(stored) == 8
 
+    # This month's quota, which the rep works to today (typed above if among those months).
+    this_month = team["tenant"].today().replace(day=1)
+    if this_month not in months[:5]:
+        page.locator(cell(alex, this_month)).fill("4400")
+        page.locator(cell(alex, this_month)).press("Enter")
+        expect(status).to_have_text("Saved 1 cell.")
+
     # Publish every draft of the view: the reps are told.
     page.get_by_role("button", name=re.compile(r"Publish every draft")).click()
-    expect(page.locator(".messages")).to_contain_text("Published 8 quotas; 2 people were notified.")
+    expect(page.locator(".messages")).to_contain_text(
+        re.compile(r"Published (8|9) quotas; 2 people were notified\.")
+    )
     assert set(
         Quota.all_tenants.filter(tenant=team["tenant"]).values_list("status", flat=True)
     ) == {Quota.Status.PUBLISHED}
 
+    # The rep follows the notification to "My quota", sees today's target and agrees.
     rep_context = browser.new_context(base_url=live_server.url, locale="en-GB")
     rep_page = rep_context.new_page()
     try:
         log_in(rep_page, alex.user.email)
         rep_page.goto("/notifications/")
+        rep_page.get_by_role("link", name=re.compile(r"Your quotas for .* are published")).click()
+        expect(rep_page).to_have_url(re.compile(r"/quotas/mine/"))
+        quota = Quota.all_tenants.get(member=alex, month=this_month)
+        today = team["tenant"].today()
+        target = QuotaTarget.all_tenants.filter(quota=quota, granularity="day", start=today)
+        shown = rep_page.locator("[data-today-target]")
+        if target.exists():
+            expect(shown).to_have_text(re.compile(f"{target.get().amount:,.2f}"))
+        else:  # A weekend or a holiday: not one of the rep's capacity days.
+            expect(rep_page.get_by_text("No target today")).to_be_visible()
+        rep_page.get_by_role("button", name="Acknowledge quota").first.click()
         expect(
-            rep_page.get_by_role("link", name=re.compile(r"Your quotas for .* are published"))
+            rep_page.get_by_text(re.compile("You acknowledged this quota")).first
         ).to_be_visible()
+        quota.refresh_from_db()
+        assert quota.status == Quota.Status.ACKNOWLEDGED
+        assert quota.acknowledged_by == alex.user
     finally:
         rep_context.close()
 
