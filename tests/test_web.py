@@ -55,6 +55,7 @@ def test_admin_sees_every_navigation_item(org, client_for):
         "Dashboard",
         "Team",
         "Quotas",
+        "Team attainment",
         "My territories",
         "Territory balance",
         "Calendar",
@@ -71,7 +72,9 @@ def test_manager_sees_team_but_no_administration(org, client_for):
     assert nav_links(html) == {
         "Dashboard",
         "Team",
+        "My quota",
         "Quotas",
+        "Team attainment",
         "My territories",
         "Territory balance",
         "Calendar",
@@ -86,6 +89,7 @@ def test_rep_sees_neither_team_nor_administration(org, client_for):
     html = client_for(org.rep).get(HOME).content.decode()
     assert nav_links(html) == {
         "Dashboard",
+        "My quota",
         "My territories",
         "Calendar",
         "Notifications",
@@ -97,6 +101,7 @@ def test_rep_sees_neither_team_nor_administration(org, client_for):
         "tenancy:settings",
         "admin:index",
         "territories:balance",
+        "quotas:team",
     ):
         assert f'href="{reverse(url_name)}"' not in html
 
@@ -233,8 +238,9 @@ def test_admin_dashboard_query_count_does_not_grow_with_the_organisation(
             tenant=org.tenant, actor=org.admin.user, member=org.rep, start_date=dt.date(2024, 2, 1)
         )
     territory_world(org, territories=8, accounts_each=5)
-    # 13 queries for the page and its own cards, 2 for territories' card; 1 to spare.
-    with django_assert_max_num_queries(16):
+    # 13 queries for the page and its own cards, 2 for territories' card, 2 for quotas'
+    # (no quota this month: reporting lines, quotas); 1 to spare.
+    with django_assert_max_num_queries(18):
         response = client.get(HOME)
     assert response.status_code == 200
 
@@ -308,8 +314,9 @@ def test_manager_dashboard_query_count_does_not_grow_with_the_team(
             end=today + dt.timedelta(days=n % 10),
         )
     territory_world(org, territories=8, accounts_each=5)
-    # 8 queries for the page and its own cards, 2 for territories' card; 1 to spare.
-    with django_assert_max_num_queries(11):
+    # 8 queries for the page and its own cards, 2 for territories' card, 3 for quotas' (no
+    # quota this month: their own, then the reporting lines and the team's); 1 to spare.
+    with django_assert_max_num_queries(14):
         response = client.get(HOME)
     assert response.status_code == 200
     assert len(response.context["dashboard"].team) == 31
