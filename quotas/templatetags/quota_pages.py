@@ -58,3 +58,11 @@ def part_of(value: Decimal | None, whole: Decimal | None) -> str:
     if value is None or not whole:
         return "0%"
     return f"{min(max(float(value) / float(whole) * 100, 0.0), 100.0):.1f}%"
+
+
+@register.filter
+def plain(value: Decimal | None) -> str:
+    """A decimal without trailing zeros: ``1.5``, ``2``."""
+    if value is None:
+        return DASH
+    return f"{Decimal(value).normalize():f}"
