@@ -1,10 +1,10 @@
 """What quotas adds to the core (see ``spm.plugins``): its API resources and benchmark jobs."""
 
 from spm import plugins
-from spm.plugins import BenchSuite, DashboardCard, NavEntry
+from spm.plugins import BenchSuite, DashboardCard, NavEntry, SeedStep
 from spm.tenancy.models import Role
 
-from . import api, bench
+from . import api, bench, demo
 from .selectors import pages as page_selectors
 
 plugins.api_routes.register(api.register)
@@ -41,3 +41,6 @@ plugins.dashboard_cards.register(
         order=5,
     )
 )
+
+# The demo organisation's quotas, sales, targets and figures.
+plugins.seed_steps.register(SeedStep("quotas", demo.seed_quotas))

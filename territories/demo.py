@@ -295,4 +295,8 @@ def seed_territories(*, org: SeededOrg) -> None:
     ]
     if new:
         Account.objects.bulk_create(new, batch_size=500)
-        services.assignment_rules_apply(tenant=tenant, actor=actor, only_unassigned=True)
+        # Placed from the day the territories were set up, so the assignment history
+        # holds for the past year's sales (the encroachment list reads it).
+        services.assignment_rules_apply(
+            tenant=tenant, actor=actor, only_unassigned=True, effective_date=assignments_from
+        )
