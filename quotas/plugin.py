@@ -1,4 +1,4 @@
-"""What quotas adds to the core (see ``spm.plugins``): its API resources and benchmark jobs."""
+"""What quotas adds to the core (see ``spm.plugins``): its API resources, sidebar links and benchmark jobs."""
 
 from spm import plugins
 from spm.plugins import BenchSuite, DashboardCard, NavEntry, SeedStep
@@ -8,6 +8,11 @@ from . import api, bench, demo
 from .selectors import pages as page_selectors
 
 plugins.api_routes.register(api.register)
+
+# The manager's grid: managers set their reporting tree's quotas, admins everyone's.
+plugins.nav_entries.register(
+    NavEntry("quotas:grid", "Quotas", "flag", roles={Role.ADMIN, Role.MANAGER}, order=5)
+)
 
 plugins.bench_suites.register(
     BenchSuite("quotas", bench.prepare, options=bench.OPTIONS, clean_up=bench.clean_up)
