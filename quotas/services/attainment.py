@@ -37,7 +37,7 @@ from decimal import Decimal
 
 import pandas as pd
 from django.db import connection, transaction
-from django.db.models import OuterRef, Subquery, Sum
+from django.db.models import QuerySet, Sum
 from django.utils import timezone
 
 from spm.notifications.models import Notification
@@ -85,7 +85,6 @@ class _Quota:
     status: str
     effective_amount: Decimal
     previous_pct: Decimal | None
-    expected_to_date: Decimal | None  # Σ daily targets up to as-of; None: no target yet.
 
 
 # --- The service ---------------------------------------------------------------------------
@@ -122,24 +121,10 @@ def attainment_compute(
             if len(wanted_members) <= IN_LIST_LIMIT:
                 quotas = quotas.filter(member_id__in=sorted(wanted_members))
 
-    # Σ daily targets up to as-of, per quota, read with the quota (no list of ids).
-    expected = (
-        QuotaTarget.objects.filter(
-            tenant=tenant,
-            quota=OuterRef("pk"),
-            granularity=QuotaTarget.Granularity.DAY,
-            start__lte=as_of,
-        )
-        .order_by()
-        .values("quota")
-        .annotate(total=Sum("amount"))
-        .values("total")
-    )
     with transaction.atomic():
         rows = [
             _Quota(*row)
             for row in quotas.select_for_update(of=("self",))
-            .annotate(expected=Subquery(expected))
             .order_by("pk")
             .values_list(
                 "pk",
@@ -149,13 +134,12 @@ def attainment_compute(
                 "status",
                 "effective_amount",
                 "attainments__attainment_pct",
-                "expected",
             )
         ]
         if wanted_members is not None:
             rows = [row for row in rows if row.member_id in wanted_members]
         result = AttainmentResult(as_of=as_of)
-        computed = _compute(tenant, rows, lines, as_of, result)
+        computed = _compute(tenant, rows, quotas, lines, as_of, result)
         if computed is None:
             return result
         _store(tenant, computed, as_of, result)
@@ -166,6 +150,7 @@ def attainment_compute(
 def _compute(
     tenant: Tenant,
     rows: list[_Quota],
+    quotas: QuerySet[Quota],
     lines: ReportingLines,
     as_of: dt.date,
     result: AttainmentResult,
@@ -179,6 +164,7 @@ def _compute(
         return None
 
     achieved = _achieved(tenant, with_source, lines, as_of)
+    expected = _expected_to_date(tenant, quotas, as_of)
     frame = pd.DataFrame(
         {
             "metric": [row.metric for row in with_source],
@@ -188,7 +174,7 @@ def _compute(
             "previous_pct": [row.previous_pct for row in with_source],
             "achieved": [achieved[row.pk] for row in with_source],
             "effective_amount": [row.effective_amount for row in with_source],
-            "expected_to_date": [row.expected_to_date or ZERO for row in with_source],
+            "expected_to_date": [expected.get(row.pk, ZERO) for row in with_source],
         },
         index=pd.Index([row.pk for row in with_source], name="quota_id"),
         dtype=object,
@@ -215,6 +201,26 @@ def _achieved(
         for row in group:
             achieved[row.pk] = sum((own.get(m, ZERO) for m in teams[row.member_id]), ZERO)
     return achieved
+
+
+def _expected_to_date(
+    tenant: Tenant, quotas: QuerySet[Quota], as_of: dt.date
+) -> dict[int, Decimal]:
+    """Σ daily targets dated on or before ``as_of``, per quota, in one aggregate over the
+    quotas' targets (a semi-join with the quotas' query: no list of ids, and one pass
+    over the targets whatever the planner knows about the table)."""
+    return dict(
+        QuotaTarget.objects.filter(
+            tenant=tenant,
+            quota__in=quotas.values("pk"),
+            granularity=QuotaTarget.Granularity.DAY,
+            start__lte=as_of,
+        )
+        .order_by()
+        .values("quota_id")
+        .annotate(total=Sum("amount"))
+        .values_list("quota_id", "total")
+    )
 
 
 def _store(tenant: Tenant, frame: pd.DataFrame, as_of: dt.date, result: AttainmentResult) -> None:

@@ -210,9 +210,9 @@ def test_its_queries_do_not_grow_with_the_team(org, size, django_assert_max_num_
         quota(rep)
         sale(rep, "10.00")
     quota(org.manager)
-    # Reporting lines, savepoint, quotas with their targets' sum, sales, the attainment
+    # Reporting lines, savepoint, quotas, their targets' sums, sales, the attainment
     # upsert, the snapshot copy, release.
-    with django_assert_max_num_queries(7):
+    with django_assert_max_num_queries(8):
         result = compute(org.tenant, as_of=MID_MARCH)
     assert result.quotas == size + 1
 
