@@ -23,8 +23,9 @@ with the new one, and a notice already sent for that quota and threshold (or a h
 one) is not sent again.
 
 Cost: a fixed number of queries (reporting lines, quotas, one aggregate of targets, one
-aggregate of the metric per month and metric, two bulk upserts; two more when someone
-crossed a threshold), whatever the number of quotas or sales.
+aggregate of the metric per month and metric, the attainment upsert and its copy to the
+snapshots; three more when someone crossed a threshold), whatever the number of quotas
+or sales.
 """
 
 from __future__ import annotations
@@ -224,9 +225,9 @@ def _expected_to_date(
 
 
 def _store(tenant: Tenant, frame: pd.DataFrame, as_of: dt.date, result: AttainmentResult) -> None:
-    """Upsert one ``Attainment`` per quota and today's ``AttainmentSnapshot`` of the quotas
-    whose month holds ``as_of``: one multi-row INSERT … ON CONFLICT DO UPDATE per table
-    (per ``UPSERT_ROWS`` rows), built straight from the figures, no model instances."""
+    """Upsert one ``Attainment`` per quota (one INSERT … ON CONFLICT DO UPDATE built
+    straight from the figures, no model instances), then copy those of the quotas whose
+    month holds ``as_of`` to that day's ``AttainmentSnapshot``."""
     ops = connection.ops
     now = ops.adapt_datetimefield_value(timezone.now())
     day = ops.adapt_datefield_value(as_of)
