@@ -31,7 +31,7 @@ import math
 import random
 from decimal import Decimal
 
-from django.db import connection
+from django.db import connection, transaction
 from django.utils import timezone
 
 from spm.calendars.models import Holiday, TimeOff
@@ -236,7 +236,8 @@ def _insert(model, columns, rows: list[tuple]) -> None:
         copy_rows(model, columns, rows)
         return
     quote = connection.ops.quote_name
-    with connection.cursor() as cursor:
+    # One transaction per chunk: outside one, SQLite commits (and syncs) every row.
+    with transaction.atomic(), connection.cursor() as cursor:
         cursor.executemany(
             f"INSERT INTO {quote(model._meta.db_table)} "
             f"({', '.join(quote(c) for c in columns)}) VALUES ({', '.join(['%s'] * len(columns))})",
