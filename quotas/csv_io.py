@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 from spm.inputs import DATE_WINDOW_MESSAGE, EARLIEST_DATE, LATEST_DATE
 from spm.tenancy.models import Membership, Tenant
-from territories.csv_io import ImportRejected, RowError
+from territories.csv_io import ImportRejected, RowError, csv_dialect, csv_text
 from territories.models import Account
 
 from .models import Sale
@@ -46,26 +46,8 @@ class ParsedFile:
     lines: list[int]  # The file's line number of each row (the header is line 1).
 
 
-def _decode(data: bytes) -> str:
-    if len(data) > MAX_BYTES:
-        raise ImportRejected([RowError(1, "file", "The file is larger than 5 MB; split it.")])
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise ImportRejected(
-            [RowError(1, "file", "The file is not UTF-8 text. Save it as “CSV UTF-8” and retry.")]
-        ) from exc
-
-
-def _dialect(text: str) -> type[csv.Dialect] | csv.Dialect:
-    try:
-        return csv.Sniffer().sniff(text[:4096], delimiters=",;\t")
-    except csv.Error:
-        return csv.excel
-
-
 def _read(text: str) -> tuple[list[str], list[dict], list[int]]:
-    reader = csv.DictReader(io.StringIO(text), dialect=_dialect(text))
+    reader = csv.DictReader(io.StringIO(text), dialect=csv_dialect(text))
     rows, lines = [], []
     try:
         header = [(name or "").strip().lower() for name in (reader.fieldnames or [])]
@@ -119,7 +101,7 @@ def sales_rows(*, tenant: Tenant, data: bytes) -> ParsedFile:
     """Check every cell of the file and resolve emails and account ids; return the rows
     for ``sales_upsert_many``. Raises ``ImportRejected`` naming each problem's row and
     column. Two queries (members, accounts) per 5,000 rows."""
-    header, raw_rows, lines = _read(_decode(data))
+    header, raw_rows, lines = _read(csv_text(data, max_bytes=MAX_BYTES))
     _check_header(header, len(raw_rows))
     members = {
         email.casefold(): member_id

@@ -15,13 +15,13 @@ changed meanwhile is refused, not overwritten.
 
 import csv
 import io
-from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
 from django.http import StreamingHttpResponse
 from django.utils.text import slugify
 
 from spm.web.exports import csv_download
+from territories.csv_io import ImportRejected, RowError, csv_dialect, csv_text
 
 from .forms import normalise_amount
 from .selectors.grid import Grid, month_key
@@ -61,44 +61,15 @@ def grid_download(grid: Grid) -> StreamingHttpResponse:
 # --- Import ---------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class RowError:
-    row: int  # The line number in the file, the header being row 1.
-    column: str
-    message: str
-
-    def __str__(self) -> str:
-        return f"Row {self.row}, column “{self.column}”: {self.message}"
-
-
-class ImportRejected(Exception):
-    """Nothing was imported; ``errors`` says why, cell by cell."""
-
-    def __init__(self, errors: list[RowError]) -> None:
-        self.errors = errors
-        super().__init__(f"{len(errors)} error(s); nothing was imported.")
-
-
 def _text(data: bytes) -> str:
-    if len(data) > MAX_BYTES:
-        raise ImportRejected([RowError(1, "file", "The file is larger than 2 MB.")])
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        raise ImportRejected(
-            [RowError(1, "file", "The file is not UTF-8 text. Save it as “CSV UTF-8”.")]
-        ) from None
+    text = csv_text(data, max_bytes=MAX_BYTES)
     if "\x00" in text:
         raise ImportRejected([RowError(1, "file", "The file holds NUL characters.")])
     return text
 
 
 def _reader(text: str):
-    try:
-        dialect = csv.Sniffer().sniff(text[:4096], delimiters=",;\t")
-    except csv.Error:
-        dialect = csv.excel
-    return csv.reader(io.StringIO(text), dialect)
+    return csv.reader(io.StringIO(text), csv_dialect(text))
 
 
 def grid_import(*, grid: Grid, actor, data: bytes) -> int:

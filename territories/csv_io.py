@@ -66,9 +66,12 @@ class ImportResult:
     errors: list[RowError] = field(default_factory=list)
 
 
-def _decode(data: bytes) -> str:
-    if len(data) > MAX_BYTES:
-        raise ImportRejected([RowError(1, "file", "The file is larger than 20 MB; split it.")])
+def csv_text(data: bytes, *, max_bytes: int = MAX_BYTES) -> str:
+    """An uploaded CSV file as text: refused whole (row 1, "file") when it is larger than
+    ``max_bytes`` or not UTF-8. Every CSV import of the project reads its file here."""
+    if len(data) > max_bytes:
+        size = f"{max_bytes // (1024 * 1024)} MB"
+        raise ImportRejected([RowError(1, "file", f"The file is larger than {size}; split it.")])
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -77,7 +80,8 @@ def _decode(data: bytes) -> str:
         ) from exc
 
 
-def _dialect(text: str) -> type[csv.Dialect] | csv.Dialect:
+def csv_dialect(text: str) -> type[csv.Dialect] | csv.Dialect:
+    """Commas, semicolons (spreadsheets in many locales) or tabs, as the file uses."""
     try:
         return csv.Sniffer().sniff(text[:4096], delimiters=",;\t")
     except csv.Error:
@@ -89,7 +93,7 @@ def _header(names: list[str] | None) -> list[str]:
 
 
 def _parse(text: str) -> tuple[list[str], list[dict[str, str]]]:
-    reader = csv.DictReader(io.StringIO(text), dialect=_dialect(text))
+    reader = csv.DictReader(io.StringIO(text), dialect=csv_dialect(text))
     header = _header(reader.fieldnames)
     reader.fieldnames = header
     return header, list(reader)
@@ -121,8 +125,8 @@ def accounts_file_check(data: bytes) -> int:
     Cheap enough for the upload request: the rows are counted, not kept, so the memory it
     takes is about twice the file's size.
     """
-    text = _decode(data)
-    reader = csv.reader(io.StringIO(text), dialect=_dialect(text))
+    text = csv_text(data)
+    reader = csv.reader(io.StringIO(text), dialect=csv_dialect(text))
     header = _header(next(reader, None))
     # Blank lines are skipped, as ``csv.DictReader`` (which reads the rows later) does.
     row_count = sum(1 for row in reader if row)
@@ -161,7 +165,7 @@ def accounts_rows(
     Raises ``ImportRejected`` with every problem of every row, each naming its row and
     column. Reports the rows checked to ``progress`` (step ``check``).
     """
-    header, rows = _parse(_decode(data))
+    header, rows = _parse(csv_text(data))
     _check_file(header, len(rows))
     errors: list[RowError] = []
 
