@@ -18,6 +18,7 @@ Invariants (each module's docstring states its own in full):
   months whose sales changed (``quotas.tasks.attainment_for_members``).
 """
 
+from .attainment import attainment_schedule
 from .quotas import (
     CellKey,
     QuotaCell,
@@ -58,6 +59,7 @@ __all__ = [
     "SaleRow",
     "SaleRowsInvalid",
     "SalesResult",
+    "attainment_schedule",
     "cell_label",
     "fiscal_year_months",
     "quota_acknowledge",

@@ -44,11 +44,12 @@ from django.utils import timezone
 from spm.notifications.models import Notification
 from spm.notifications.services import Message, notify
 from spm.tenancy.models import Membership, Tenant
+from spm.tenancy.tasks_base import enqueue_on_commit
 
 from .. import metrics, rules
 from ..models import Attainment, AttainmentSnapshot, Quota, QuotaTarget
 from ..selectors.progress import ReportingLines
-from ._common import MY_QUOTA_URL
+from ._common import ATTAINMENT_TASK, MY_QUOTA_URL, month_key
 
 # Attainment thresholds a member is told about, in percent.
 THRESHOLDS = (50, 100)
@@ -86,6 +87,22 @@ class _Quota:
     status: str
     effective_amount: Decimal
     previous_pct: Decimal | None
+
+
+# --- Asking for a recompute ---------------------------------------------------------------
+
+
+def attainment_schedule(
+    *, tenant: Tenant, member_ids: Iterable[int], days: Iterable[dt.date]
+) -> None:
+    """After the current transaction commits, ask for the attainment of ``member_ids``
+    (and the team quotas above them) in the months of ``days`` to be recomputed: one
+    debounced request (``quotas.tasks.attainment_for_members``), whatever the number of
+    members. For a higher app whose metric's figures changed (activities)."""
+    members = sorted({int(member_id) for member_id in member_ids})
+    if members:
+        months = sorted({month_key(day) for day in days})
+        enqueue_on_commit(ATTAINMENT_TASK, tenant, member_ids=members, months=months)
 
 
 # --- The service ---------------------------------------------------------------------------

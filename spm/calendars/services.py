@@ -180,7 +180,7 @@ def time_off_check(
 
     Ranges include both ends; a member's ranges never overlap (``exclude`` is the range
     being edited). Callers that write must hold the member's row lock (see
-    ``_lock_member``) so a concurrent request cannot insert an overlap after this check.
+    ``lock_member``) so a concurrent request cannot insert an overlap after this check.
     """
     if member.tenant_id != tenant.pk:
         raise ValidationError({"member": "Choose a member of this organisation."})
@@ -241,12 +241,13 @@ def _validate_time_off(
     return reason
 
 
-def _lock_member(*, tenant: Tenant, member_id: int) -> None:
-    """Lock the member's row until the transaction ends.
+def lock_member(*, tenant: Tenant, member_id: int) -> None:
+    """Lock the member's row until the transaction ends (call it inside one).
 
-    Every time-off write for a member takes this lock before checking overlaps, so two
+    A write whose check spans a member's other rows takes this lock first, so two
     concurrent requests for the same member run one after the other and the second one
-    sees the first one's range. (SQLite has no row locks; it serialises writers anyway.)
+    sees the first one's row: time off (no overlapping ranges) and activities (no more
+    than 24 hours a day). (SQLite has no row locks; it serialises writers anyway.)
     """
     list(
         Membership.objects.select_for_update()
@@ -277,7 +278,7 @@ def time_off_create(
 ) -> TimeOff:
     """Book time off for ``member`` from ``start`` to ``end`` inclusive, never overlapping."""
     if member.tenant_id == tenant.pk:
-        _lock_member(tenant=tenant, member_id=member.pk)
+        lock_member(tenant=tenant, member_id=member.pk)
     reason = _validate_time_off(tenant=tenant, member=member, start=start, end=end, reason=reason)
     time_off = TimeOff.objects.create(
         tenant=tenant, member=member, start=start, end=end, reason=reason
@@ -308,7 +309,7 @@ def time_off_update(
     """Change a time-off range's dates or reason; it still may not overlap another."""
     if time_off.tenant_id != tenant.pk:
         raise TimeOff.DoesNotExist
-    _lock_member(tenant=tenant, member_id=time_off.member_id)
+    lock_member(tenant=tenant, member_id=time_off.member_id)
     member = time_off.member
     reason = _validate_time_off(
         tenant=tenant, member=member, start=start, end=end, reason=reason, exclude=time_off
@@ -346,7 +347,7 @@ def time_off_delete(*, tenant: Tenant, actor, time_off: TimeOff) -> None:
     """Cancel a time-off range: its days count as capacity again."""
     if time_off.tenant_id != tenant.pk:
         raise TimeOff.DoesNotExist
-    _lock_member(tenant=tenant, member_id=time_off.member_id)
+    lock_member(tenant=tenant, member_id=time_off.member_id)
     audit(
         tenant=tenant,
         actor=actor,

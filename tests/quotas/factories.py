@@ -84,6 +84,7 @@ def jobs_fixture(monkeypatch) -> list[tuple[str, dict]]:
 
     monkeypatch.setattr("quotas.services.quotas.enqueue_on_commit", record)
     monkeypatch.setattr("quotas.services.sales.enqueue_on_commit", record)
+    monkeypatch.setattr("quotas.services.attainment.enqueue_on_commit", record)
     return recorded
 
 

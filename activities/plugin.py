@@ -1,0 +1,2 @@
+"""What activities adds to the core (see ``spm.plugins``); its metric is added to quotas
+in ``ActivitiesConfig.ready`` (``activities.metrics``)."""

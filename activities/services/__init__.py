@@ -1,0 +1,34 @@
+"""Every write to activities, activity types and daily plans (DESIGN 4.5).
+
+Each module's docstring states its invariants in full. In short: members log their own
+activities (admins may correct anyone's); a member's day never holds more than 24 hours,
+checked under the member's row lock; nothing is logged for a day after today in the
+organisation's time zone; bulk writes are all or nothing; after each commit, attainment
+is recomputed for the members and months whose activities changed.
+"""
+
+from .activities import (
+    ActivityRow,
+    ActivityRowsInvalid,
+    activities_create_many,
+    activity_create,
+    activity_delete,
+    activity_update,
+    hours_and_minutes,
+    may_write,
+)
+from .types import activity_type_check, activity_type_save, activity_types_create_defaults
+
+__all__ = [
+    "ActivityRow",
+    "ActivityRowsInvalid",
+    "activities_create_many",
+    "activity_create",
+    "activity_delete",
+    "activity_type_check",
+    "activity_type_save",
+    "activity_types_create_defaults",
+    "activity_update",
+    "hours_and_minutes",
+    "may_write",
+]

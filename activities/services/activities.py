@@ -1,0 +1,404 @@
+"""Logging activities: one at a time, many at once, changing and deleting them.
+
+Invariants:
+
+- an activity's member, type and account belong to the organisation; a new activity's
+  type is active (an activity keeps an inactive type it already had);
+- its duration is a whole number of minutes from 1 to 1,440, and a member's minutes on
+  one day never exceed 24 hours: every write takes the member's row lock
+  (``spm.calendars.services.lock_member``) before adding up the day, so two concurrent
+  requests for the same member run one after the other and the second sees the first;
+- its date is not after today in the organisation's time zone, and within the accepted
+  dates;
+- who writes: every member logs their own activities; admins change or delete anyone's
+  (a correction); managers read their reporting tree's but write only their own;
+- ``version`` counts changes; a caller naming a stale one gets ``StaleVersion``;
+- bulk writes are all or nothing and name the index and field of each problem;
+- after the commit, attainment is recomputed for the members and months whose activities
+  changed (the ``activities`` metric counts selling activities): one request per call,
+  debounced by quotas.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.db.models import Sum
+
+from quotas.services import attainment_schedule
+from spm.calendars.services import lock_member, readable_date
+from spm.inputs import DATE_WINDOW_MESSAGE, EARLIEST_DATE, LATEST_DATE
+from spm.tenancy.models import Membership, Role, Tenant
+from spm.tenancy.services import audit
+from spm.tenancy.versioning import StaleVersion
+from territories.models import Account
+
+from ..models import MINUTES_PER_DAY, Activity, ActivityType
+
+NOTES_MAX = Activity._meta.get_field("notes").max_length
+OWN_ONLY = "You can log and change only your own activities."
+DURATION_MESSAGE = "Enter a whole number of minutes from 1 to 1,440 (24 hours)."
+FUTURE_MESSAGE = "Activities can be logged up to today, not for a later day."
+
+
+def hours_and_minutes(minutes: int) -> str:
+    """``95`` → ``"1 h 35 min"``; ``60`` → ``"1 h"``; ``20`` → ``"20 min"``."""
+    hours, rest = divmod(int(minutes), 60)
+    if hours and rest:
+        return f"{hours} h {rest} min"
+    return f"{hours} h" if hours else f"{rest} min"
+
+
+@dataclass(frozen=True)
+class ActivityRow:
+    """One activity to log, as the API's bulk create and the CSV import give it: ids are
+    checked against the organisation, values are checked like a form's."""
+
+    member_id: int
+    type_id: Any
+    date: Any
+    duration_minutes: Any
+    account_id: Any = None
+    notes: Any = ""
+
+
+class ActivityRowsInvalid(ValidationError):
+    """Some rows of a bulk write are wrong: ``rows`` maps each bad row's index to its
+    fields' messages. Nothing was written."""
+
+    def __init__(self, rows: dict[int, dict[str, list[str]]]) -> None:
+        self.rows = rows
+        count = len(rows)
+        super().__init__(f"{count} row{'s' if count != 1 else ''} could not be logged.")
+
+
+# --- Who may write ----------------------------------------------------------------------
+
+
+def may_write(actor: Membership | Any, member_id: int) -> bool:
+    """Members write their own activities; admins (and the platform superuser, a ``User``
+    in the admin site) anyone's."""
+    if not isinstance(actor, Membership):
+        return bool(getattr(actor, "is_superuser", False))
+    return actor.pk == member_id or actor.role == Role.ADMIN
+
+
+def _actor_user(actor):
+    return actor.user if isinstance(actor, Membership) else actor
+
+
+# --- Checks -----------------------------------------------------------------------------
+
+
+def _duration_problem(value) -> tuple[int | None, str]:
+    if isinstance(value, bool):
+        return None, DURATION_MESSAGE
+    try:
+        minutes = int(str(value).strip())
+    except (TypeError, ValueError):
+        return None, DURATION_MESSAGE
+    if not 1 <= minutes <= MINUTES_PER_DAY:
+        return None, DURATION_MESSAGE
+    return minutes, ""
+
+
+def _date_problem(value, today: dt.date) -> tuple[dt.date | None, str]:
+    if isinstance(value, str):
+        try:
+            value = dt.date.fromisoformat(value.strip())
+        except ValueError:
+            return None, "Enter a date as YYYY-MM-DD."
+    if isinstance(value, dt.datetime) or not isinstance(value, dt.date):
+        return None, "Enter a date as YYYY-MM-DD."
+    if not EARLIEST_DATE <= value <= LATEST_DATE:
+        return None, DATE_WINDOW_MESSAGE
+    if value > today:
+        return None, FUTURE_MESSAGE
+    return value, ""
+
+
+def _over_a_day(day: dt.date, logged: int, adding: int) -> str:
+    return (
+        f"That would make {hours_and_minutes(logged + adding)} on {readable_date(day)}; "
+        f"a day holds 24 hours and {hours_and_minutes(logged)} is logged already."
+    )
+
+
+def _minutes_logged(
+    tenant: Tenant, member_days: Iterable[tuple[int, dt.date]], exclude: Iterable[int] = ()
+) -> dict[tuple[int, dt.date], int]:
+    """Minutes already logged per (member, day), in one query, leaving out ``exclude``."""
+    pairs = set(member_days)
+    if not pairs:
+        return {}
+    members = sorted({member_id for member_id, _ in pairs})
+    days = sorted({day for _, day in pairs})
+    rows = (
+        Activity.objects.filter(
+            tenant=tenant, member_id__in=members, date__gte=days[0], date__lte=days[-1]
+        )
+        .exclude(pk__in=list(exclude))
+        .order_by()
+        .values_list("member_id", "date")
+        .annotate(total=Sum("duration_minutes"))
+    )
+    return {(member_id, day): total for member_id, day, total in rows if (member_id, day) in pairs}
+
+
+def _lock_members(tenant: Tenant, member_ids: Iterable[int]) -> None:
+    for member_id in sorted(set(member_ids)):  # One order for everyone: no deadlock.
+        lock_member(tenant=tenant, member_id=member_id)
+
+
+def _schedule_attainment(tenant: Tenant, changed: Iterable[tuple[int, dt.date]]) -> None:
+    changed = list(changed)
+    if changed:
+        attainment_schedule(
+            tenant=tenant,
+            member_ids=[member_id for member_id, _ in changed],
+            days=[day for _, day in changed],
+        )
+
+
+# --- Writes ---------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def activities_create_many(
+    *,
+    tenant: Tenant,
+    actor,
+    rows: Sequence[ActivityRow],
+    source: str = Activity.Source.API,
+) -> list[Activity]:
+    """Log every row or none: raises ``ActivityRowsInvalid`` naming each bad row's index
+    and field, ``PermissionDenied`` when a row is for someone the actor may not log for.
+    A fixed number of queries, whatever the number of rows."""
+    today = tenant.today()
+    for row in rows:
+        if not may_write(actor, row.member_id):
+            raise PermissionDenied(OWN_ONLY)
+    member_ids = {row.member_id for row in rows}
+    members = set(
+        Membership.objects.filter(tenant=tenant, pk__in=sorted(member_ids)).values_list(
+            "pk", flat=True
+        )
+    )
+    _lock_members(tenant, members)
+    type_ids = {_as_id(row.type_id) for row in rows} - {None}
+    types = ActivityType.objects.filter(tenant=tenant).in_bulk(sorted(type_ids))
+    account_ids = {_as_id(row.account_id) for row in rows} - {None}
+    accounts = set(
+        Account.objects.filter(tenant=tenant, pk__in=sorted(account_ids)).values_list(
+            "pk", flat=True
+        )
+    )
+
+    problems: dict[int, dict[str, list[str]]] = defaultdict(lambda: defaultdict(list))
+    valid: list[tuple[int, Activity]] = []
+    for index, row in enumerate(rows):
+        errors = problems[index]
+        if row.member_id not in members:
+            errors["member_id"].append("No such member in this organisation.")
+        type_id = _as_id(row.type_id)
+        kind = types.get(type_id) if type_id is not None else None
+        if kind is None:
+            errors["type_id"].append("Choose one of the organisation's activity types.")
+        elif not kind.active:
+            errors["type_id"].append(f"The type “{kind.name}” is no longer in use.")
+        account_id = _as_id(row.account_id)
+        if row.account_id not in (None, "") and account_id not in accounts:
+            errors["account_id"].append("No such account in this organisation.")
+        minutes, message = _duration_problem(row.duration_minutes)
+        if message:
+            errors["duration_minutes"].append(message)
+        day, message = _date_problem(row.date, today)
+        if message:
+            errors["date"].append(message)
+        notes = row.notes if row.notes is not None else ""
+        if not isinstance(notes, str) or len(notes) > NOTES_MAX:
+            errors["notes"].append(f"Notes hold up to {NOTES_MAX:,} characters.")
+        elif "\x00" in notes:
+            errors["notes"].append("Notes can't contain NUL characters.")
+        if errors:
+            continue
+        valid.append(
+            (
+                index,
+                Activity(
+                    tenant=tenant,
+                    member_id=row.member_id,
+                    type=kind,
+                    account_id=account_id,
+                    date=day,
+                    duration_minutes=minutes,
+                    notes=notes.strip(),
+                    source=source,
+                ),
+            )
+        )
+
+    logged = _minutes_logged(tenant, ((a.member_id, a.date) for _, a in valid))
+    for index, activity in valid:
+        key = (activity.member_id, activity.date)
+        already = logged.get(key, 0)
+        if already + activity.duration_minutes > MINUTES_PER_DAY:
+            problems[index]["duration_minutes"].append(
+                _over_a_day(activity.date, already, activity.duration_minutes)
+            )
+        logged[key] = already + activity.duration_minutes
+
+    bad = {index: dict(errors) for index, errors in problems.items() if errors}
+    if bad:
+        raise ActivityRowsInvalid(bad)
+    created = Activity.objects.bulk_create([activity for _, activity in valid])
+    _schedule_attainment(tenant, ((a.member_id, a.date) for a in created))
+    return created
+
+
+def _as_id(value) -> int | None:
+    if value in (None, "") or isinstance(value, bool):
+        return None
+    try:
+        number = int(str(value).strip())
+    except (TypeError, ValueError):
+        return -1  # Not an id: no row has it.
+    return number if 0 < number < 2**63 else -1
+
+
+def activity_create(
+    *,
+    tenant: Tenant,
+    actor,
+    member: Membership,
+    type: ActivityType,
+    date: dt.date,
+    duration_minutes: int,
+    account: Account | None = None,
+    notes: str = "",
+    source: str = Activity.Source.WEB,
+) -> Activity:
+    """Log one activity. Raises ``ValidationError`` by field (the model's field names:
+    ``type``, ``account``, ``date``, ``duration_minutes``, ``notes``) or
+    ``PermissionDenied``."""
+    row = ActivityRow(
+        member_id=member.pk if member.tenant_id == tenant.pk else -1,
+        type_id=type.pk if type is not None and type.tenant_id == tenant.pk else -1,
+        account_id=(
+            None if account is None else account.pk if account.tenant_id == tenant.pk else -1
+        ),
+        date=date,
+        duration_minutes=duration_minutes,
+        notes=notes,
+    )
+    try:
+        (activity,) = activities_create_many(tenant=tenant, actor=actor, rows=[row], source=source)
+    except ActivityRowsInvalid as invalid:
+        raise ValidationError(_model_fields(invalid.rows[0])) from None
+    return activity
+
+
+def _model_fields(errors: dict[str, list[str]]) -> dict[str, list[str]]:
+    """Bulk rows name ids (``type_id``); a single write names the model's fields."""
+    rename = {"type_id": "type", "account_id": "account", "member_id": "member"}
+    return {rename.get(name, name): messages for name, messages in errors.items()}
+
+
+def _locked(tenant: Tenant, activity: Activity) -> Activity:
+    if activity.tenant_id != tenant.pk:
+        raise Activity.DoesNotExist("No such activity.")
+    return (
+        Activity.objects.select_for_update(of=("self",))
+        .select_related("type")
+        .get(tenant=tenant, pk=activity.pk)
+    )
+
+
+@transaction.atomic
+def activity_update(
+    *,
+    tenant: Tenant,
+    actor,
+    activity: Activity,
+    type: ActivityType,
+    date: dt.date,
+    duration_minutes: int,
+    account: Account | None = None,
+    notes: str = "",
+    version: int | None = None,
+) -> Activity:
+    """Change an activity (its member stays). Same checks and errors as
+    ``activity_create``; a stale ``version`` raises ``StaleVersion``."""
+    if activity.tenant_id != tenant.pk:
+        raise Activity.DoesNotExist("No such activity.")
+    if not may_write(actor, activity.member_id):
+        raise PermissionDenied(OWN_ONLY)
+    lock_member(tenant=tenant, member_id=activity.member_id)
+    current = _locked(tenant, activity)
+    if version is not None and version != current.version:
+        raise StaleVersion(current)
+    errors: dict[str, list[str]] = defaultdict(list)
+    if type is None or type.tenant_id != tenant.pk:
+        errors["type"].append("Choose one of the organisation's activity types.")
+    elif not type.active and type.pk != current.type_id:
+        errors["type"].append(f"The type “{type.name}” is no longer in use.")
+    if account is not None and account.tenant_id != tenant.pk:
+        errors["account"].append("No such account in this organisation.")
+    minutes, message = _duration_problem(duration_minutes)
+    if message:
+        errors["duration_minutes"].append(message)
+    # An activity logged for a past day stays where it is even after the window moves.
+    day, message = _date_problem(date, max(tenant.today(), current.date))
+    if message:
+        errors["date"].append(message)
+    notes = notes or ""
+    if len(notes) > NOTES_MAX:
+        errors["notes"].append(f"Notes hold up to {NOTES_MAX:,} characters.")
+    if not errors:
+        already = _minutes_logged(tenant, [(current.member_id, day)], exclude=[current.pk]).get(
+            (current.member_id, day), 0
+        )
+        if already + minutes > MINUTES_PER_DAY:
+            errors["duration_minutes"].append(_over_a_day(day, already, minutes))
+    if errors:
+        raise ValidationError(dict(errors))
+    changed = [(current.member_id, current.date), (current.member_id, day)]
+    current.type, current.account = type, account
+    current.date, current.duration_minutes, current.notes = day, minutes, notes.strip()
+    current.version += 1
+    current.save()
+    _schedule_attainment(tenant, changed)
+    return current
+
+
+@transaction.atomic
+def activity_delete(*, tenant: Tenant, actor, activity: Activity, version: int | None = None):
+    """Delete an activity logged by mistake; audited when someone else's is deleted."""
+    if activity.tenant_id != tenant.pk:
+        raise Activity.DoesNotExist("No such activity.")
+    if not may_write(actor, activity.member_id):
+        raise PermissionDenied(OWN_ONLY)
+    current = _locked(tenant, activity)
+    if version is not None and version != current.version:
+        raise StaleVersion(current)
+    if not (isinstance(actor, Membership) and actor.pk == current.member_id):
+        audit(
+            tenant=tenant,
+            actor=_actor_user(actor),
+            action="activity.deleted",
+            obj=current,
+            data={
+                "member_id": current.member_id,
+                "date": current.date.isoformat(),
+                "type": current.type.name,
+                "duration_minutes": current.duration_minutes,
+            },
+        )
+    current.delete()
+    _schedule_attainment(tenant, [(activity.member_id, activity.date)])
