@@ -10,6 +10,7 @@ urlpatterns = [
     path("calendar/", include("spm.calendars.urls")),
     path("territories/", include("territories.urls")),
     path("quotas/", include("quotas.urls")),
+    path("activities/", include("activities.urls")),
     path("notifications/", include("spm.notifications.urls")),
     path("admin/", admin.site.urls),
     path("", include("spm.api.urls")),
