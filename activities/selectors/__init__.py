@@ -1,0 +1,1 @@
+"""Read queries and aggregations of activities."""

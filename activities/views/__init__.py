@@ -1,0 +1,1 @@
+"""The pages of activities: the Day and week views, the team's selling time, the daily plan."""
