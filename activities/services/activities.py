@@ -11,7 +11,10 @@ Invariants:
 - its date is not after today in the organisation's time zone, and within the accepted
   dates;
 - who writes: every member logs their own activities; admins change or delete anyone's
-  (a correction); managers read their reporting tree's but write only their own;
+  (a correction); managers read their reporting tree's but write only their own. Nobody
+  logs a new activity for someone else, admins included, except through the admin's CSV
+  import, which says so with ``on_behalf=True`` (``may_write``): only an organisation's
+  admin or the platform superuser may pass it, anyone else is refused whatever the rows;
 - ``version`` counts changes; a caller naming a stale one gets ``StaleVersion``;
 - bulk writes are all or nothing and name the index and field of each problem;
 - after the commit, attainment is recomputed for the members and months whose activities
@@ -43,6 +46,11 @@ from ..models import MINUTES_PER_DAY, Activity, ActivityType
 
 NOTES_MAX = Activity._meta.get_field("notes").max_length
 OWN_ONLY = "You can log and change only your own activities."
+LOG_OWN_ONLY = (
+    "Activities are logged by their own member; an admin may correct them afterwards, "
+    "or import them from a CSV file."
+)
+ON_BEHALF_ADMINS = "Only an organisation's admin imports activities for other people."
 DURATION_MESSAGE = "Enter a whole number of minutes from 1 to 1,440 (24 hours)."
 FUTURE_MESSAGE = "Activities can be logged up to today, not for a later day."
 
@@ -81,12 +89,27 @@ class ActivityRowsInvalid(ValidationError):
 # --- Who may write ----------------------------------------------------------------------
 
 
-def may_write(actor: Membership | Any, member_id: int) -> bool:
-    """Members write their own activities; admins (and the platform superuser, a ``User``
-    in the admin site) anyone's."""
+def may_write(
+    actor: Membership | Any, member_id: int, *, new: bool = False, on_behalf: bool = False
+) -> bool:
+    """Who may write ``member_id``'s activities.
+
+    Members write their own. A change or deletion of someone else's (a correction) is for
+    admins and the platform superuser (a ``User`` in the admin site). A ``new`` activity
+    for someone else is logged only ``on_behalf`` of them, which only the admin's CSV
+    import asks for, and only an admin or the platform superuser may ask it."""
+    if isinstance(actor, Membership) and actor.pk == member_id:
+        return True
+    if new and not on_behalf:
+        return False
+    return is_admin(actor)
+
+
+def is_admin(actor: Membership | Any) -> bool:
+    """An organisation's admin, or the platform superuser."""
     if not isinstance(actor, Membership):
         return bool(getattr(actor, "is_superuser", False))
-    return actor.pk == member_id or actor.role == Role.ADMIN
+    return actor.role == Role.ADMIN
 
 
 def _actor_user(actor):
@@ -176,14 +199,21 @@ def activities_create_many(
     actor,
     rows: Sequence[ActivityRow],
     source: str = Activity.Source.API,
+    on_behalf: bool = False,
 ) -> list[Activity]:
     """Log every row or none: raises ``ActivityRowsInvalid`` naming each bad row's index
     and field, ``PermissionDenied`` when a row is for someone the actor may not log for.
-    A fixed number of queries, whatever the number of rows."""
+    A fixed number of queries, whatever the number of rows.
+
+    Rows are the actor's own, unless ``on_behalf`` is set: the admin's CSV import logs
+    for the organisation's members with it, and it is refused (``PermissionDenied``) to
+    anyone but an admin or the platform superuser."""
+    if on_behalf and not is_admin(actor):
+        raise PermissionDenied(ON_BEHALF_ADMINS)
     today = tenant.today()
     for row in rows:
-        if not may_write(actor, row.member_id):
-            raise PermissionDenied(OWN_ONLY)
+        if not may_write(actor, row.member_id, new=True, on_behalf=on_behalf):
+            raise PermissionDenied(OWN_ONLY if not is_admin(actor) else LOG_OWN_ONLY)
     member_ids = {row.member_id for row in rows}
     members = set(
         Membership.objects.filter(tenant=tenant, pk__in=sorted(member_ids)).values_list(
