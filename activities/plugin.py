@@ -1,2 +1,8 @@
 """What activities adds to the core (see ``spm.plugins``); its metric is added to quotas
 in ``ActivitiesConfig.ready`` (``activities.metrics``)."""
+
+from spm import plugins
+
+from . import api
+
+plugins.api_routes.register(api.register)
