@@ -328,8 +328,9 @@ def team_xlsx(request: HttpRequest) -> HttpResponse:
 
 @role_required(*MANAGERS)
 def encroachment(request: HttpRequest) -> HttpResponse:
-    """Sales of a month on accounts outside every territory their seller worked on the
-    close date: a manager's reporting tree (and their own), everyone's for an admin."""
+    """Sales of a month (and the rows other apps add: selling activities) on accounts
+    outside every territory their seller worked on the day: a manager's reporting tree
+    (and their own), everyone's for an admin."""
     tenant, viewer = request.tenant, request.membership
     today = tenant.today()
     month = parse_month(request.GET.get("month"), default=today)
@@ -343,7 +344,9 @@ def encroachment(request: HttpRequest) -> HttpResponse:
             "month": month,
             "page": page,
             "total": len(found),
-            "amount": sum((item.sale.amount for item in found), 0),
+            "sales": sum(1 for item in found if item.is_sale),
+            "others": sum(1 for item in found if not item.is_sale),
+            "amount": sum((item.amount for item in found if item.is_sale), 0),
             "month_options": _recent_months(today, month),
             "today": today,
         },
