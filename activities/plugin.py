@@ -3,6 +3,7 @@ in ``ActivitiesConfig.ready`` (``activities.metrics``)."""
 
 from spm import plugins
 
-from . import api
+from . import api, api_selling_time
 
 plugins.api_routes.register(api.register)
+plugins.api_routes.register(api_selling_time.register)

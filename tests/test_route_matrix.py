@@ -664,6 +664,9 @@ EXPECTED: dict[str, Row] = {
     ),
     "attainment-list": api(),
     r"api/v1/attainment\.(?P<format>[a-z0-9]+)/?$": api(values=FORMAT),
+    # Selling time: figures of the people the caller sees (reps themselves).
+    "selling-time-list": api(),
+    r"api/v1/selling-time\.(?P<format>[a-z0-9]+)/?$": api(values=FORMAT),
 }
 
 
