@@ -8,7 +8,9 @@ source's trailing 90-day figures.
 
 - ``my_quota_summary(tenant=, member=, today=)``: the member's quotas of today's month;
 - ``team_attainment(tenant=, manager=, month=, as_of=)``: a manager's reporting tree;
-- ``achievability_for(tenant=, quotas=)``: required vs trailing daily rate per quota.
+- ``achievability_for(tenant=, quotas=)``: required vs trailing daily rate per quota;
+- ``day_targets(tenant=, member_ids=, day=, metric=)``: each member's target on one day
+  and what was achieved that day (the daily plan's gap line).
 """
 
 from __future__ import annotations
@@ -595,3 +597,89 @@ def _pace_series(tenant: Tenant, quota_ids: list[int], month: dt.date) -> list[P
         PacePoint(day, achieved, expected, _percent(achieved, expected))
         for day, achieved, expected in days
     ]
+
+
+# --- One day's target ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DayTarget:
+    """A member's daily target on one day for one metric, and what was achieved that day
+    (their own figure for a rep, their reporting tree's for a manager's team quota, as
+    attainment counts it). ``gap`` is what is still missing, never below 0."""
+
+    member_id: int
+    quota_id: int
+    day: dt.date
+    metric: str
+    unit: Decimal
+    target: Decimal
+    achieved: Decimal
+    has_source: bool
+
+    @property
+    def gap(self) -> Decimal:
+        return max(self.target - self.achieved, ZERO)
+
+
+def day_targets(
+    *, tenant: Tenant, member_ids: Iterable[int], day: dt.date, metric: str = Metric.REVENUE
+) -> dict[int, DayTarget]:
+    """The daily target of each of ``member_ids`` on ``day`` for ``metric`` (from the
+    stored ``QuotaTarget`` day rows of the month's quota) and what was achieved that day,
+    keyed by member. Members without a quota of that month and metric, or for whom
+    ``day`` is not a capacity day (no day row), are left out. A metric without a data
+    source counts 0 achieved (``has_source`` False).
+
+    Four queries, whatever the number of members: quotas, day rows, reporting lines and
+    the metric's figures of the day.
+    """
+    wanted = {int(member_id) for member_id in member_ids}
+    if not wanted:
+        return {}
+    quotas = Quota.objects.filter(tenant=tenant, month=day.replace(day=1), metric=metric)
+    if len(wanted) <= IN_LIST_LIMIT:
+        quotas = quotas.filter(member_id__in=sorted(wanted))
+    quota_of = {
+        quota_id: member_id
+        for quota_id, member_id in quotas.values_list("pk", "member_id")
+        if member_id in wanted
+    }
+    if not quota_of:
+        return {}
+    targets = dict(
+        QuotaTarget.objects.filter(
+            tenant=tenant,
+            quota_id__in=sorted(quota_of),
+            granularity=QuotaTarget.Granularity.DAY,
+            start=day,
+        ).values_list("quota_id", "amount")
+    )
+    if not targets:
+        return {}
+    source = metrics.get(metric)
+    unit = metrics.units().get(metric, CENT)
+    members = {quota_of[quota_id] for quota_id in targets}
+    achieved: dict[int, Decimal] = {}
+    if source is not None:
+        lines = ReportingLines.read(tenant)
+        teams = {member_id: lines.team(member_id) for member_id in members}
+        everyone = sorted({m for team in teams.values() for m in team})
+        own = source.achieved(tenant, everyone, day, day)
+        achieved = {
+            member_id: sum((own.get(m, ZERO) for m in team), ZERO)
+            for member_id, team in teams.items()
+        }
+    return {
+        quota_of[quota_id]: DayTarget(
+            member_id=quota_of[quota_id],
+            quota_id=quota_id,
+            day=day,
+            metric=metric,
+            unit=unit,
+            target=amount,
+            achieved=achieved.get(quota_of[quota_id], ZERO),
+            has_source=source is not None,
+        )
+        for quota_id, amount in targets.items()
+    }
