@@ -42,6 +42,7 @@ from spm.tenancy.services import api_token_issue, audit
 from spm.users.models import User
 from territories.models import Account, AccountAssignment, AccountImport, AssignmentRule, Territory
 
+from .activities.factories import ActivityFactory, ActivityTypeFactory
 from .conftest import Org, build_org, login
 from .factories import HolidayFactory, InvitationFactory, TimeOffFactory
 from .quotas.factories import QuotaFactory, SaleFactory, SeasonalityProfileFactory
@@ -265,6 +266,14 @@ def make_sale(org: Org) -> Sale:
 
 def make_seasonality_profile(org: Org) -> SeasonalityProfile:
     return SeasonalityProfileFactory(tenant=org.tenant)
+
+
+def make_activity_type(org: Org):
+    return ActivityTypeFactory(tenant=org.tenant)
+
+
+def make_activity(org: Org):
+    return ActivityFactory(member=org.rep)  # The rep's own, in the manager's reporting tree.
 
 
 # Platform-level objects: no organisation's; the platform superuser administers them.
@@ -664,6 +673,24 @@ EXPECTED: dict[str, Row] = {
     ),
     "attainment-list": api(),
     r"api/v1/attainment\.(?P<format>[a-z0-9]+)/?$": api(values=FORMAT),
+    # Activities: every member reads the types; the rep reads their own activities, the
+    # manager their report's, the admin everyone's. Bulk logging is a command: POST only.
+    "activity-type-list": api(),
+    r"api/v1/activity-types\.(?P<format>[a-z0-9]+)/?$": api(values=FORMAT),
+    "activity-type-detail": api(obj=make_activity_type),
+    r"api/v1/activity-types/(?P<pk>[^/.]+)\.(?P<format>[a-z0-9]+)/?$": api(
+        obj=make_activity_type, values=FORMAT
+    ),
+    "activity-list": api(),
+    r"api/v1/activities\.(?P<format>[a-z0-9]+)/?$": api(values=FORMAT),
+    "activity-detail": api(obj=make_activity),
+    r"api/v1/activities/(?P<pk>[^/.]+)\.(?P<format>[a-z0-9]+)/?$": api(
+        obj=make_activity, values=FORMAT
+    ),
+    "activity-bulk": api(NOT_ALLOWED, NOT_ALLOWED, NOT_ALLOWED),
+    r"api/v1/activities/bulk\.(?P<format>[a-z0-9]+)/?$": api(
+        NOT_ALLOWED, NOT_ALLOWED, NOT_ALLOWED, values=FORMAT
+    ),
     # Selling time: figures of the people the caller sees (reps themselves).
     "selling-time-list": api(),
     r"api/v1/selling-time\.(?P<format>[a-z0-9]+)/?$": api(values=FORMAT),
