@@ -17,7 +17,13 @@ from .activities import (
     hours_and_minutes,
     may_write,
 )
-from .types import activity_type_check, activity_type_save, activity_types_create_defaults
+from .types import (
+    activity_type_check,
+    activity_type_delete,
+    activity_type_in_use,
+    activity_type_save,
+    activity_types_create_defaults,
+)
 
 __all__ = [
     "ActivityRow",
@@ -26,6 +32,8 @@ __all__ = [
     "activity_create",
     "activity_delete",
     "activity_type_check",
+    "activity_type_delete",
+    "activity_type_in_use",
     "activity_type_save",
     "activity_types_create_defaults",
     "activity_update",

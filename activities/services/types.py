@@ -13,9 +13,10 @@ from django.db import transaction
 from spm.tenancy.models import Tenant
 from spm.tenancy.services import audit
 
-from ..models import DEFAULT_TYPES, ActivityType
+from ..models import DEFAULT_TYPES, Activity, ActivityType
 
 TYPE_FIELDS = ("name", "category", "default_duration", "active", "position")
+IN_USE = "“{name}” has activities, so it is kept: set it inactive to retire it instead."
 
 
 def activity_types_create_defaults(*, tenant: Tenant) -> int:
@@ -74,3 +75,26 @@ def activity_type_save(*, tenant: Tenant, actor, activity_type: ActivityType) ->
         data={name: str(getattr(activity_type, name)) for name in TYPE_FIELDS},
     )
     return activity_type
+
+
+@transaction.atomic
+def activity_type_delete(*, tenant: Tenant, actor, activity_type: ActivityType) -> None:
+    """Delete a type nobody has logged (a mistake when it was added); a type with
+    activities is refused with a ``ValidationError``: deactivate it instead."""
+    if activity_type.tenant_id != tenant.pk:
+        raise ActivityType.DoesNotExist("No such activity type.")
+    if activity_type_in_use(tenant=tenant, activity_type=activity_type):
+        raise ValidationError(IN_USE.format(name=activity_type.name))
+    audit(
+        tenant=tenant,
+        actor=getattr(actor, "user", actor),
+        action="activity_type.deleted",
+        obj=activity_type,
+        data={name: str(getattr(activity_type, name)) for name in TYPE_FIELDS},
+    )
+    activity_type.delete()
+
+
+def activity_type_in_use(*, tenant: Tenant, activity_type: ActivityType) -> bool:
+    """Whether any activity has this type (then it is never deleted)."""
+    return Activity.objects.filter(tenant=tenant, type_id=activity_type.pk).exists()
