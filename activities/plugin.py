@@ -2,8 +2,25 @@
 in ``ActivitiesConfig.ready`` (``activities.metrics``)."""
 
 from spm import plugins
+from spm.plugins import DashboardCard, NavEntry
+from spm.tenancy.models import Role
 
 from . import api, api_selling_time
+from .selectors import team as team_selectors
 
 plugins.api_routes.register(api.register)
 plugins.api_routes.register(api_selling_time.register)
+
+# The team's selling time: a sidebar link for managers and admins, a home card for managers.
+plugins.nav_entries.register(
+    NavEntry("activities:team", "Selling time", "clock", roles={Role.ADMIN, Role.MANAGER}, order=8)
+)
+plugins.dashboard_cards.register(
+    DashboardCard(
+        key="activities-selling-time",
+        template="activities/_card_selling_time.html",
+        load=team_selectors.team_week_card,
+        roles={Role.MANAGER},
+        order=8,
+    )
+)

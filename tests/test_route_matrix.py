@@ -42,7 +42,7 @@ from spm.tenancy.services import api_token_issue, audit
 from spm.users.models import User
 from territories.models import Account, AccountAssignment, AccountImport, AssignmentRule, Territory
 
-from .activities.factories import ActivityFactory, ActivityTypeFactory
+from .activities.factories import ActivityFactory, ActivityTypeFactory, PlanTaskFactory
 from .conftest import Org, build_org, login
 from .factories import HolidayFactory, InvitationFactory, TimeOffFactory
 from .quotas.factories import QuotaFactory, SaleFactory, SeasonalityProfileFactory
@@ -276,6 +276,10 @@ def make_activity(org: Org):
     return ActivityFactory(member=org.rep)  # The rep's own, in the manager's reporting tree.
 
 
+def make_plan_task(org: Org):
+    return PlanTaskFactory(member=org.rep)
+
+
 # Platform-level objects: no organisation's; the platform superuser administers them.
 
 
@@ -406,6 +410,9 @@ EXPECTED: dict[str, Row] = {
     "quotas:team_csv": managers_and_admins(),
     "quotas:team_xlsx": managers_and_admins(),
     "quotas:encroachment": managers_and_admins(),
+    # The team's selling time and its CSV: a manager's tree, an admin's organisation.
+    "activities:team": managers_and_admins(),
+    "activities:team_csv": managers_and_admins(),
     "notifications:index": EVERY_MEMBER,
     "notifications:mark_read": POST_ONLY,
     # The admin's notification: it sends them where it points; anyone else's is a 404.
@@ -569,6 +576,29 @@ EXPECTED: dict[str, Row] = {
     "admin/quotas/seasonalityprofile/<path:object_id>/": admin_site(
         TO_CHANGE_PAGE, obj=make_seasonality_profile
     ),
+    # Activity types (one nobody logged has a delete page), activities (no add page: admins
+    # correct, they log for others only by the CSV import) and plan tasks (read only).
+    "admin:activities_activitytype_changelist": admin_site(),
+    "admin:activities_activitytype_add": admin_site(),
+    "admin:activities_activitytype_change": admin_site(obj=make_activity_type),
+    "admin:activities_activitytype_delete": admin_site(obj=make_activity_type),
+    "admin:activities_activitytype_history": admin_site(obj=make_activity_type),
+    "admin/activities/activitytype/<path:object_id>/": admin_site(
+        TO_CHANGE_PAGE, obj=make_activity_type
+    ),
+    "admin:activities_activity_changelist": admin_site(),
+    "admin:activities_activity_add": admin_site(FORBIDDEN),
+    "admin:activities_activity_change": admin_site(obj=make_activity),
+    "admin:activities_activity_delete": admin_site(obj=make_activity),
+    "admin:activities_activity_history": admin_site(obj=make_activity),
+    "admin/activities/activity/<path:object_id>/": admin_site(TO_CHANGE_PAGE, obj=make_activity),
+    "admin:activities_activity_import": admin_site(),
+    "admin:activities_plantask_changelist": admin_site(),
+    "admin:activities_plantask_add": admin_site(FORBIDDEN),
+    "admin:activities_plantask_change": admin_site(obj=make_plan_task),
+    "admin:activities_plantask_delete": admin_site(FORBIDDEN, obj=make_plan_task),
+    "admin:activities_plantask_history": admin_site(obj=make_plan_task),
+    "admin/activities/plantask/<path:object_id>/": admin_site(TO_CHANGE_PAGE, obj=make_plan_task),
     # Platform-level models. Their ``<id>/`` redirect answers before any permission check;
     # the change page it leads to is then refused.
     "admin:tenancy_tenant_changelist": platform_only(),

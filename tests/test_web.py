@@ -56,6 +56,7 @@ def test_admin_sees_every_navigation_item(org, client_for):
         "Team",
         "Quotas",
         "Team attainment",
+        "Selling time",
         "My territories",
         "Territory balance",
         "Calendar",
@@ -75,6 +76,7 @@ def test_manager_sees_team_but_no_administration(org, client_for):
         "My quota",
         "Quotas",
         "Team attainment",
+        "Selling time",
         "My territories",
         "Territory balance",
         "Calendar",
@@ -315,8 +317,9 @@ def test_manager_dashboard_query_count_does_not_grow_with_the_team(
         )
     territory_world(org, territories=8, accounts_each=5)
     # 8 queries for the page and its own cards, 2 for territories' card, 3 for quotas' (no
-    # quota this month: their own, then the reporting lines and the team's); 1 to spare.
-    with django_assert_max_num_queries(14):
+    # quota this month: their own, then the reporting lines and the team's), 2 for selling
+    # time's (the reporting lines, the week's minutes); 1 to spare.
+    with django_assert_max_num_queries(16):
         response = client.get(HOME)
     assert response.status_code == 200
     assert len(response.context["dashboard"].team) == 31
