@@ -410,9 +410,6 @@ EXPECTED: dict[str, Row] = {
     "quotas:team_csv": managers_and_admins(),
     "quotas:team_xlsx": managers_and_admins(),
     "quotas:encroachment": managers_and_admins(),
-    # The team's selling time and its CSV: a manager's tree, an admin's organisation.
-    "activities:team": managers_and_admins(),
-    "activities:team_csv": managers_and_admins(),
     "notifications:index": EVERY_MEMBER,
     "notifications:mark_read": POST_ONLY,
     # The admin's notification: it sends them where it points; anyone else's is a 404.
