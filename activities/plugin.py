@@ -6,6 +6,7 @@ from spm.plugins import DashboardCard, NavEntry
 from spm.tenancy.models import Role
 
 from . import api, api_selling_time
+from .selectors import plan as plan_selectors
 from .selectors import team as team_selectors
 
 plugins.api_routes.register(api.register)
@@ -22,5 +23,18 @@ plugins.dashboard_cards.register(
         load=team_selectors.team_week_card,
         roles={Role.MANAGER},
         order=8,
+    )
+)
+
+# The daily plan: everyone's "My plan" in the sidebar; reps see today's progress through it
+# and the next task on their home page.
+plugins.nav_entries.register(NavEntry("activities:plan", "My plan", "check-circle", order=3))
+plugins.dashboard_cards.register(
+    DashboardCard(
+        key="activities-plan",
+        template="activities/_card_plan.html",
+        load=plan_selectors.plan_card,
+        roles={Role.REP},
+        order=4,
     )
 )

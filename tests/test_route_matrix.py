@@ -410,6 +410,16 @@ EXPECTED: dict[str, Row] = {
     "quotas:team_csv": managers_and_admins(),
     "quotas:team_xlsx": managers_and_admins(),
     "quotas:encroachment": managers_and_admins(),
+    # The daily plan: everyone's own (managers and admins read others' with ?member=); its
+    # actions take POST only (roles and other organisations in tests/activities/test_plan_page.py).
+    "activities:plan": EVERY_MEMBER,
+    "activities:plan_suggest": POST_ONLY,
+    "activities:plan_add": POST_ONLY,
+    "activities:plan_reorder": POST_ONLY,
+    "activities:plan_task_move": signed_in(NOT_ALLOWED, obj=make_plan_task),
+    "activities:plan_task_complete": signed_in(NOT_ALLOWED, obj=make_plan_task),
+    "activities:plan_task_dismiss": signed_in(NOT_ALLOWED, obj=make_plan_task),
+    "activities:plan_task_reopen": signed_in(NOT_ALLOWED, obj=make_plan_task),
     "notifications:index": EVERY_MEMBER,
     "notifications:mark_read": POST_ONLY,
     # The admin's notification: it sends them where it points; anyone else's is a 404.

@@ -211,3 +211,17 @@ def activity_type_choices(*, tenant: Tenant) -> list[ActivityType]:
     return list(
         ActivityType.objects.filter(tenant=tenant, active=True).order_by("position", "name")
     )
+
+
+#: Accounts offered when adding a task by hand: a select of more would not be read.
+ACCOUNT_CHOICES_LIMIT = 300
+
+
+def account_choices(*, tenant: Tenant, member: Membership, date: dt.date) -> list[Account]:
+    """The accounts of the territories ``member`` works on ``date``, by name: one query."""
+    worked = active_territory_members(tenant=tenant, on=date).filter(member_id=member.pk)
+    return list(
+        Account.objects.filter(
+            tenant=tenant, territory_id__in=worked.values("territory_id")
+        ).order_by("name", "pk")[:ACCOUNT_CHOICES_LIMIT]
+    )
