@@ -57,6 +57,7 @@ class ActivityTypeAdminForm(TenantScopedModelForm):
             pk=self.instance.pk,
             **{name: cleaned_data.get(name, getattr(self.instance, name)) for name in TYPE_FIELDS},
         )
+        candidate._state.adding = self.instance._state.adding  # A change is not a new row.
         try:
             services.activity_type_check(tenant=self.operating_tenant(), activity_type=candidate)
         except ValidationError as error:
