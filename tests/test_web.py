@@ -53,6 +53,7 @@ def test_admin_sees_every_navigation_item(org, client_for):
     html = client_for(org.admin).get(HOME).content.decode()
     assert nav_links(html) == {
         "Dashboard",
+        "My plan",
         "Team",
         "Quotas",
         "Team attainment",
@@ -72,6 +73,7 @@ def test_manager_sees_team_but_no_administration(org, client_for):
     html = client_for(org.manager).get(HOME).content.decode()
     assert nav_links(html) == {
         "Dashboard",
+        "My plan",
         "Team",
         "My quota",
         "Quotas",
@@ -91,6 +93,7 @@ def test_rep_sees_neither_team_nor_administration(org, client_for):
     html = client_for(org.rep).get(HOME).content.decode()
     assert nav_links(html) == {
         "Dashboard",
+        "My plan",
         "My quota",
         "My territories",
         "Calendar",
@@ -430,8 +433,9 @@ def test_rep_dashboard_query_count_is_bounded(org, client_for, django_assert_max
         TimeOffFactory(member=org.rep, start=start, end=start + dt.timedelta(days=1))
         HolidayFactory(tenant=org.tenant, date=today + dt.timedelta(days=3 + 7 * n))
     territory_world(org, territories=8, accounts_each=5)
-    # 7 queries for the page and its own cards, 2 for territories' card; 1 to spare.
-    with django_assert_max_num_queries(10):
+    # 7 queries for the page and its own cards, 2 for territories' card, 1 for My plan's
+    # (today's tasks); 1 to spare.
+    with django_assert_max_num_queries(11):
         response = client.get(HOME)
     assert response.status_code == 200
     assert len(response.context["dashboard"].time_off) == 5
