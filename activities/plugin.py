@@ -1,13 +1,16 @@
 """What activities adds to the core (see ``spm.plugins``); its metric is added to quotas
 in ``ActivitiesConfig.ready`` (``activities.metrics``)."""
 
+from quotas.selectors.encroachment import encroachment_sources
 from spm import plugins
 from spm.plugins import DashboardCard, NavEntry
 from spm.tenancy.models import Role
 
 from . import api, api_selling_time
+from .selectors import day as day_selectors
 from .selectors import plan as plan_selectors
 from .selectors import team as team_selectors
+from .selectors.encroachment import SELLING_ACTIVITIES
 
 plugins.api_routes.register(api.register)
 plugins.api_routes.register(api_selling_time.register)
@@ -25,6 +28,22 @@ plugins.dashboard_cards.register(
         order=8,
     )
 )
+
+# A member's day: everyone logs their own ("My day" in the sidebar); reps and managers see
+# today's selling time on their home page. Selling activities join the sales in quotas'
+# encroachment list.
+plugins.nav_entries.register(NavEntry("activities:day", "My day", "sun", order=3))
+plugins.dashboard_cards.register(
+    DashboardCard(
+        key="activities-day",
+        template="activities/_card_day.html",
+        load=day_selectors.day_card,
+        roles={Role.REP, Role.MANAGER},
+        column="side",
+        order=3,
+    )
+)
+encroachment_sources.register(SELLING_ACTIVITIES)
 
 # The daily plan: everyone's "My plan" in the sidebar; reps see today's progress through it
 # and the next task on their home page.

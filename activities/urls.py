@@ -1,9 +1,17 @@
 from django.urls import path
 
-from .views import plan, team
+from .views import day, plan, team
 
 app_name = "activities"
 urlpatterns: list = [
+    # A member's day (logging, changing and deleting their activities) and week.
+    path("day/", day.day, name="day"),
+    path("day/log/", day.log, name="log"),
+    path("week/", day.week, name="week"),
+    path("<int:pk>/edit/", day.edit, name="edit"),
+    path("<int:pk>/delete/", day.delete, name="delete"),
+    path("accounts/search/", day.account_search, name="account_search"),
+    path("accounts/warning/", day.account_warning, name="account_warning"),
     # The daily plan: the page, suggesting, adding, reordering and a task's actions.
     path("plan/", plan.plan, name="plan"),
     path("plan/suggest/", plan.plan_suggest, name="plan_suggest"),

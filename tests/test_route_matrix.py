@@ -420,6 +420,19 @@ EXPECTED: dict[str, Row] = {
     "activities:plan_task_complete": signed_in(NOT_ALLOWED, obj=make_plan_task),
     "activities:plan_task_dismiss": signed_in(NOT_ALLOWED, obj=make_plan_task),
     "activities:plan_task_reopen": signed_in(NOT_ALLOWED, obj=make_plan_task),
+    # The team's selling time and its CSV: a manager's tree, an admin's organisation.
+    "activities:team": managers_and_admins(),
+    "activities:team_csv": managers_and_admins(),
+    # Everyone's own day and week, and the log form's account search and warning; logging
+    # takes POST only. An activity's edit and delete pages: the rep's own; their manager
+    # reads it but may not change it (403); an admin corrects it.
+    "activities:day": EVERY_MEMBER,
+    "activities:week": EVERY_MEMBER,
+    "activities:log": POST_ONLY,
+    "activities:account_search": EVERY_MEMBER,
+    "activities:account_warning": EVERY_MEMBER,
+    "activities:edit": Row(LOGIN, OK, FORBIDDEN, OK, obj=make_activity),
+    "activities:delete": Row(LOGIN, OK, FORBIDDEN, OK, obj=make_activity),
     "notifications:index": EVERY_MEMBER,
     "notifications:mark_read": POST_ONLY,
     # The admin's notification: it sends them where it points; anyone else's is a 404.

@@ -54,6 +54,7 @@ def test_admin_sees_every_navigation_item(org, client_for):
     assert nav_links(html) == {
         "Dashboard",
         "My plan",
+        "My day",
         "Team",
         "Quotas",
         "Team attainment",
@@ -74,6 +75,7 @@ def test_manager_sees_team_but_no_administration(org, client_for):
     assert nav_links(html) == {
         "Dashboard",
         "My plan",
+        "My day",
         "Team",
         "My quota",
         "Quotas",
@@ -94,6 +96,7 @@ def test_rep_sees_neither_team_nor_administration(org, client_for):
     assert nav_links(html) == {
         "Dashboard",
         "My plan",
+        "My day",
         "My quota",
         "My territories",
         "Calendar",
@@ -433,9 +436,9 @@ def test_rep_dashboard_query_count_is_bounded(org, client_for, django_assert_max
         TimeOffFactory(member=org.rep, start=start, end=start + dt.timedelta(days=1))
         HolidayFactory(tenant=org.tenant, date=today + dt.timedelta(days=3 + 7 * n))
     territory_world(org, territories=8, accounts_each=5)
-    # 7 queries for the page and its own cards, 2 for territories' card, 1 for My plan's
-    # (today's tasks); 1 to spare.
-    with django_assert_max_num_queries(11):
+    # 7 queries for the page and its own cards, 2 for territories' card, 1 for My day's
+    # (today's minutes by category), 1 for My plan's (today's tasks); 1 to spare.
+    with django_assert_max_num_queries(12):
         response = client.get(HOME)
     assert response.status_code == 200
     assert len(response.context["dashboard"].time_off) == 5
