@@ -173,3 +173,35 @@ class PlanTask(TenantOwnedModel):
 
     def __str__(self) -> str:
         return self.title
+
+
+class Reminder(TenantOwnedModel):
+    """A reminder sent to a member, recorded so that it is sent once: one row per member,
+    kind and day, which the database enforces (a retried or repeated job finds the row
+    and sends nothing)."""
+
+    class Kind(models.TextChoices):
+        NOTHING_LOGGED = "nothing_logged", "Nothing logged on a work day"
+        WEEKLY_DIGEST = "weekly_digest", "The team's selling time last week"
+
+    member = models.ForeignKey(
+        Membership, on_delete=models.CASCADE, related_name="activity_reminders"
+    )
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    day = models.DateField(
+        validators=[sane_date],
+        help_text="The work day reminded about; for a digest, the Monday of its week.",
+    )
+    sent_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-day", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["tenant", "member", "kind", "day"], name="reminder_once_per_member_and_day"
+            ),
+        ]
+        indexes = [models.Index(fields=["tenant", "kind", "day"])]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} ({self.day})"
