@@ -6,7 +6,7 @@ from spm import plugins
 from spm.plugins import DashboardCard, NavEntry
 from spm.tenancy.models import Role
 
-from . import api, api_selling_time
+from . import api, api_selling_time, api_tasks
 from .selectors import day as day_selectors
 from .selectors import plan as plan_selectors
 from .selectors import team as team_selectors
@@ -14,6 +14,7 @@ from .selectors.encroachment import SELLING_ACTIVITIES
 
 plugins.api_routes.register(api.register)
 plugins.api_routes.register(api_selling_time.register)
+plugins.api_routes.register(api_tasks.register)
 
 # The team's selling time: a sidebar link for managers and admins, a home card for managers.
 plugins.nav_entries.register(

@@ -723,6 +723,18 @@ EXPECTED: dict[str, Row] = {
     ),
     "attainment-list": api(),
     r"api/v1/attainment\.(?P<format>[a-z0-9]+)/?$": api(values=FORMAT),
+    # Plan tasks: the rep reads their own, the manager their report's, the admin everyone's;
+    # only the plan's member works it (tests/activities/test_api_tasks.py). Completing: POST.
+    "task-list": api(),
+    r"api/v1/tasks\.(?P<format>[a-z0-9]+)/?$": api(values=FORMAT),
+    "task-detail": api(obj=make_plan_task),
+    r"api/v1/tasks/(?P<pk>[^/.]+)\.(?P<format>[a-z0-9]+)/?$": api(
+        obj=make_plan_task, values=FORMAT
+    ),
+    "task-complete": api(NOT_ALLOWED, NOT_ALLOWED, NOT_ALLOWED, obj=make_plan_task),
+    r"api/v1/tasks/(?P<pk>[^/.]+)/complete\.(?P<format>[a-z0-9]+)/?$": api(
+        NOT_ALLOWED, NOT_ALLOWED, NOT_ALLOWED, obj=make_plan_task, values=FORMAT
+    ),
     # Activities: every member reads the types; the rep reads their own activities, the
     # manager their report's, the admin everyone's. Bulk logging is a command: POST only.
     "activity-type-list": api(),
