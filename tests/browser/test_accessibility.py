@@ -44,6 +44,7 @@ from django.urls.exceptions import Resolver404
 from django.urls.resolvers import RoutePattern
 from playwright.sync_api import Page, expect
 
+from activities.models import Activity, ActivityType, PlanTask
 from quotas.models import Quota, Sale, SeasonalityProfile
 from spm.calendars.models import Holiday, TimeOff
 from spm.notifications.models import Notification
@@ -51,6 +52,7 @@ from spm.tenancy.models import ApiToken, AuditEvent, Invitation, Role
 from spm.tenancy.services import api_token_issue, audit
 from territories.models import Account, AccountAssignment, AccountImport, AssignmentRule, Territory
 
+from ..activities.factories import ActivityFactory, PlanTaskFactory
 from ..conftest import Org, build_org
 from ..factories import (
     PASSWORD,
@@ -130,8 +132,12 @@ def build_fixtures() -> Fixtures:
     TerritoryMemberFactory(territory=coast, member=org.rep, role="owner")
     TerritoryMemberFactory(territory=coast, member=org.outsider_rep, role="overlay")
     account = AccountFactory(tenant=tenant, name="Acme Tools", territory=coast)
-    AccountFactory(tenant=tenant, name="Bolt Ltd", territory=west)
+    bolt = AccountFactory(tenant=tenant, name="Bolt Ltd", territory=west)
     AccountFactory(tenant=tenant, name="Crane Co")
+    # The rep's day: a call on Bolt Ltd, West's, outside the rep's West Coast, so that its
+    # row on the Day page warns of encroachment.
+    call = ActivityType.all_tenants.get(tenant=tenant, name="Call")
+    ActivityFactory(member=org.rep, date=today, type=call, account=bolt, notes="Pricing")
     api_token_issue(tenant=tenant, actor=None, membership=org.rep)
     # Everyone has an unread notification, so that the bell shows its count.
     notifications = [
@@ -145,7 +151,31 @@ def build_fixtures() -> Fixtures:
         for member in (org.rep, org.manager, org.admin)
     ]
     quota = QuotaFactory(member=org.rep, month=today.replace(day=1), status="published")
+    # Selling time for the team's page, its chart and the manager's card: the rep below target.
+    ActivityFactory(member=org.rep, date=today, duration_minutes=90)
+    ActivityFactory(member=org.rep, date=today, duration_minutes=30, type__category="non_selling")
     QuotaChangeFactory(quota=quota, changed_by=org.manager.user)
+    # The rep's plan for today: the gap line, a suggestion, an own task, one done.
+    PlanTaskFactory(
+        member=org.rep,
+        date=today,
+        position=0,
+        kind="target_gap",
+        suggested=True,
+        title="Close €1,250.00 today to stay on your revenue target",
+    )
+    PlanTaskFactory(
+        member=org.rep,
+        date=today,
+        position=1,
+        kind="account",
+        account=account,
+        suggested=True,
+        score="36500000.00",
+        title="Contact Acme Tools",
+    )
+    PlanTaskFactory(member=org.rep, date=today, position=2, title="Prepare the pricing sheet")
+    PlanTaskFactory(member=org.rep, date=today, position=3, title="Send the quote", status="done")
     newcomer = UserFactory(email="newcomer@acme.test")
     EmailAddress.objects.filter(user=newcomer).update(verified=False)
     return Fixtures(
@@ -193,6 +223,17 @@ def build_fixtures() -> Fixtures:
 
 Filler = Callable[[Fixtures], dict[str, Any]]
 
+
+def rep_plan_task(f: Fixtures) -> PlanTask:
+    """The rep's first open task of today's plan: only the rep works it."""
+    return PlanTask.all_tenants.filter(member=f.org.rep, status="open").order_by("pk").first()
+
+
+
+def rep_activity(f: Fixtures) -> Activity:
+    """The rep's first activity: its edit and delete pages are the rep's and an admin's."""
+    return Activity.all_tenants.filter(member=f.org.rep).order_by("pk").first()
+
 # The parameters of each route that takes some, by route name (admin object pages excepted).
 PARAMETERS: dict[str, Filler] = {
     "tenancy:member_edit": lambda f: {"pk": f.org.rep.pk},
@@ -205,6 +246,12 @@ PARAMETERS: dict[str, Filler] = {
     "notifications:open": lambda f: {"pk": f.notification.pk},
     "quotas:detail": lambda f: {"pk": f.quota.pk},
     "quotas:acknowledge": lambda f: {"pk": f.quota.pk},
+    "activities:plan_task_move": lambda f: {"pk": rep_plan_task(f).pk},
+    "activities:plan_task_complete": lambda f: {"pk": rep_plan_task(f).pk},
+    "activities:plan_task_dismiss": lambda f: {"pk": rep_plan_task(f).pk},
+    "activities:plan_task_reopen": lambda f: {"pk": rep_plan_task(f).pk},
+    "activities:edit": lambda f: {"pk": rep_activity(f).pk},
+    "activities:delete": lambda f: {"pk": rep_activity(f).pk},
     "account_confirm_email": lambda f: {"key": EmailConfirmationHMAC(f.unverified_email).key},
     "account_reset_password_from_key": lambda f: {
         "uidb36": user_pk_to_url_str(f.org.rep.user),
@@ -247,7 +294,17 @@ ADMIN_OBJECTS: dict[str, Callable[[Fixtures], models.Model]] = {
 # Pages each role must have checked: a floor, not the list (which comes from the URLconf).
 MUST_CHECK = {
     "anonymous": {"account_login", "account_signup", "account_reset_password"},
-    "rep": {"home", "calendars:index", "territories:mine", "notifications:index", "quotas:mine"},
+    "rep": {
+        "home",
+        "calendars:index",
+        "territories:mine",
+        "notifications:index",
+        "quotas:mine",
+        "activities:plan",
+        "activities:day",
+        "activities:week",
+        "activities:edit",
+    },
     "manager": {
         "home",
         "tenancy:members",
@@ -256,6 +313,8 @@ MUST_CHECK = {
         "quotas:grid",
         "quotas:team",
         "quotas:detail",
+        "activities:team",
+        "activities:day",
     },
     "admin": {
         "home",
@@ -263,6 +322,8 @@ MUST_CHECK = {
         "admin:index",
         "admin:territories_territory_change",
         "quotas:grid",
+        "activities:day",
+        "activities:edit",
     },
 }
 
