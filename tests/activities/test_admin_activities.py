@@ -330,3 +330,25 @@ def test_plan_tasks_are_read_only(org, client_for):
     assert client.get(TASKS + "add/").status_code == 403
     assert client.post(f"{TASKS}{task.pk}/delete/", {"post": "yes"}).status_code == 403
     assert PlanTask.all_tenants.get(pk=task.pk).title == task.title
+
+
+def test_the_activity_list_costs_the_same_queries_for_5_and_50_activities(
+    org, logbook, client_for, django_assert_max_num_queries
+):
+    client = client_for(org.admin)
+    with across_tenants():
+        for _ in range(3):
+            ActivityFactory(member=org.rep, type=logbook["types"]["Call"])
+    with django_assert_max_num_queries(20) as few:
+        assert client.get(ACTIVITIES).context["cl"].result_count == 5
+    with across_tenants():
+        for day in range(45):
+            ActivityFactory(
+                member=org.manager,
+                type=logbook["types"]["Training"],
+                account=AccountFactory(tenant=org.tenant),
+                date=dt.date(2026, 1, 1) + dt.timedelta(days=day),
+            )
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        response = client.get(ACTIVITIES)
+    assert response.context["cl"].result_count == 50
