@@ -170,7 +170,7 @@ def test_team_selling_time_sums_members_per_week(scope, types):
     assert week.selling_pct == Decimal("81.8")
 
 
-def test_another_organisations_minutes_never_count(scope, other, types):
+def test_another_organisations_minutes_never_count(other, scope, types):
     log(scope.rep, types, MONDAY, selling=60)
     with tenant_context(other.tenant):
         ActivityFactory(member=other.rep, date=MONDAY, duration_minutes=600)
