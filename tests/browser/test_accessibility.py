@@ -266,6 +266,8 @@ PARAMETERS: dict[str, Filler] = {
 NOT_PAGES = {
     "admin:view_on_site": "a redirect to the object's page on the site",
     "admin:autocomplete": "JSON for the autocomplete widgets (a 403 without its query)",
+    "activities:account_search": "the Day form's account options, swapped into its select",
+    "activities:account_warning": "the Day form's encroachment warning, swapped into the form",
 }
 
 # The object whose change, history and delete pages are checked, by admin model label.
