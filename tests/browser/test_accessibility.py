@@ -291,6 +291,11 @@ ADMIN_OBJECTS: dict[str, Callable[[Fixtures], models.Model]] = {
     "quotas.Quota": lambda f: f.quota,
     "quotas.Sale": lambda f: f.sale,
     "quotas.SeasonalityProfile": lambda f: f.seasonality_profile,
+    "activities.ActivityType": lambda f: ActivityType.all_tenants.get(
+        tenant=f.org.tenant, name="Call"
+    ),
+    "activities.Activity": rep_activity,
+    "activities.PlanTask": rep_plan_task,
 }
 
 # Pages each role must have checked: a floor, not the list (which comes from the URLconf).
@@ -326,6 +331,8 @@ MUST_CHECK = {
         "quotas:grid",
         "activities:day",
         "activities:edit",
+        "admin:activities_activity_change",
+        "admin:activities_activity_import",
     },
 }
 
