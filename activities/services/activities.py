@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -35,7 +35,7 @@ from django.db import transaction
 from django.db.models import Sum
 
 from quotas.services import attainment_schedule
-from spm.calendars.services import lock_member, readable_date
+from spm.calendars.services import lock_member, lock_members, readable_date
 from spm.inputs import DATE_WINDOW_MESSAGE, EARLIEST_DATE, LATEST_DATE
 from spm.tenancy.models import Membership, Role, Tenant
 from spm.tenancy.services import audit
@@ -174,11 +174,6 @@ def _minutes_logged(
     return {(member_id, day): total for member_id, day, total in rows if (member_id, day) in pairs}
 
 
-def _lock_members(tenant: Tenant, member_ids: Iterable[int]) -> None:
-    for member_id in sorted(set(member_ids)):  # One order for everyone: no deadlock.
-        lock_member(tenant=tenant, member_id=member_id)
-
-
 def _schedule_attainment(tenant: Tenant, changed: Iterable[tuple[int, dt.date]]) -> None:
     changed = list(changed)
     if changed:
@@ -200,10 +195,13 @@ def activities_create_many(
     rows: Sequence[ActivityRow],
     source: str = Activity.Source.API,
     on_behalf: bool = False,
+    types: Mapping[int, ActivityType] | None = None,
 ) -> list[Activity]:
     """Log every row or none: raises ``ActivityRowsInvalid`` naming each bad row's index
     and field, ``PermissionDenied`` when a row is for someone the actor may not log for.
-    A fixed number of queries, whatever the number of rows.
+    A fixed number of queries, whatever the number of rows. ``types`` are the rows'
+    activity types by id when the caller has just read them (a form), so they are not
+    read again.
 
     Rows are the actor's own, unless ``on_behalf`` is set: the admin's CSV import logs
     for the organisation's members with it, and it is refused (``PermissionDenied``) to
@@ -214,15 +212,10 @@ def activities_create_many(
     for row in rows:
         if not may_write(actor, row.member_id, new=True, on_behalf=on_behalf):
             raise PermissionDenied(OWN_ONLY if not is_admin(actor) else LOG_OWN_ONLY)
-    member_ids = {row.member_id for row in rows}
-    members = set(
-        Membership.objects.filter(tenant=tenant, pk__in=sorted(member_ids)).values_list(
-            "pk", flat=True
-        )
-    )
-    _lock_members(tenant, members)
+    members = lock_members(tenant=tenant, member_ids={row.member_id for row in rows})
     type_ids = {_as_id(row.type_id) for row in rows} - {None}
-    types = ActivityType.objects.filter(tenant=tenant).in_bulk(sorted(type_ids))
+    if types is None or not type_ids <= set(types):
+        types = ActivityType.objects.filter(tenant=tenant).in_bulk(sorted(type_ids))
     account_ids = {_as_id(row.account_id) for row in rows} - {None}
     accounts = set(
         Account.objects.filter(tenant=tenant, pk__in=sorted(account_ids)).values_list(
@@ -328,7 +321,13 @@ def activity_create(
         notes=notes,
     )
     try:
-        (activity,) = activities_create_many(tenant=tenant, actor=actor, rows=[row], source=source)
+        (activity,) = activities_create_many(
+            tenant=tenant,
+            actor=actor,
+            rows=[row],
+            source=source,
+            types={type.pk: type} if type is not None and type.tenant_id == tenant.pk else None,
+        )
     except ActivityRowsInvalid as invalid:
         raise ValidationError(_model_fields(invalid.rows[0])) from None
     return activity

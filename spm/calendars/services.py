@@ -249,10 +249,17 @@ def lock_member(*, tenant: Tenant, member_id: int) -> None:
     sees the first one's row: time off (no overlapping ranges) and activities (no more
     than 24 hours a day). (SQLite has no row locks; it serialises writers anyway.)
     """
-    list(
+    lock_members(tenant=tenant, member_ids=[member_id])
+
+
+def lock_members(*, tenant: Tenant, member_ids: Iterable[int]) -> set[int]:
+    """``lock_member`` for many members in one query, in primary-key order (every caller
+    locks in the same order, so two of them never deadlock). Returns the ids that exist
+    in ``tenant``: the lock doubles as the check that the members are its own."""
+    return set(
         Membership.objects.select_for_update()
-        .filter(tenant=tenant, pk=member_id)
-        .order_by()
+        .filter(tenant=tenant, pk__in=sorted({int(pk) for pk in member_ids}))
+        .order_by("pk")
         .values_list("pk", flat=True)
     )
 

@@ -98,7 +98,7 @@ class BenchOrg:
 @dataclass
 class Measure:
     seconds: float
-    queries: int
+    queries: int | None  # None: run by another process (a server), not counted here.
     peak_bytes: int = 0
 
 
@@ -353,8 +353,8 @@ def format_report(report: BenchReport) -> list[str]:
             r.floor_name,
             _seconds(r.floor.seconds),
             f"{r.ratio:.1f}×",
-            f"{r.job.queries:,}",
-            _megabytes(r.job.peak_bytes),
+            "–" if r.job.queries is None else f"{r.job.queries:,}",
+            "–" if r.job.queries is None else _megabytes(r.job.peak_bytes),
         )
         for r in report.results
     ]
@@ -373,9 +373,13 @@ def format_report(report: BenchReport) -> list[str]:
     lines.append("")
     lines.append("ratio = job time ÷ floor time, both measured just now on this database.")
     for result in report.results:
+        queries = result.floor.queries
+        if queries is None:
+            lines.append(f"  {result.name}: {result.outcome}.")
+            continue
         lines.append(
-            f"  {result.name}: {result.outcome}; floor: {result.floor.queries} "
-            f"quer{'y' if result.floor.queries == 1 else 'ies'}, "
+            f"  {result.name}: {result.outcome}; floor: {queries} "
+            f"quer{'y' if queries == 1 else 'ies'}, "
             f"peak {_megabytes(result.floor.peak_bytes)}."
         )
     if report.kept_slug:

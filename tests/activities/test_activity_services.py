@@ -102,9 +102,14 @@ def test_tomorrow_in_the_organisations_time_zone_is_refused(scope, call):
     ]
 
 
-def test_another_organisations_account_and_type_are_refused(scope, call, other):
-    foreign_account = AccountFactory(tenant=other.tenant)
-    foreign_type = ActivityTypeFactory(tenant=other.tenant)
+@pytest.fixture
+def foreign(other):
+    """Another organisation's account and type, made before ``scope`` narrows the wall."""
+    return AccountFactory(tenant=other.tenant), ActivityTypeFactory(tenant=other.tenant)
+
+
+def test_another_organisations_account_and_type_are_refused(foreign, scope, call):
+    foreign_account, foreign_type = foreign
     with pytest.raises(ValidationError) as refused:
         log(scope, scope.rep, foreign_type, account=foreign_account)
     assert set(refused.value.message_dict) == {"type", "account"}
