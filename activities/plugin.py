@@ -3,10 +3,10 @@ in ``ActivitiesConfig.ready`` (``activities.metrics``)."""
 
 from quotas.selectors.encroachment import encroachment_sources
 from spm import plugins
-from spm.plugins import DashboardCard, NavEntry
+from spm.plugins import BenchSuite, DashboardCard, NavEntry
 from spm.tenancy.models import Role
 
-from . import api, api_selling_time, api_tasks
+from . import api, api_selling_time, api_tasks, bench
 from .selectors import day as day_selectors
 from .selectors import plan as plan_selectors
 from .selectors import team as team_selectors
@@ -57,4 +57,9 @@ plugins.dashboard_cards.register(
         roles={Role.REP},
         order=4,
     )
+)
+
+# Logging activities through the API, against a running server.
+plugins.bench_suites.register(
+    BenchSuite("activities", bench.prepare, options=bench.OPTIONS, clean_up=bench.clean_up)
 )
