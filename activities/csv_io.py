@@ -13,12 +13,16 @@ behalf, which only admins may do (``activities_create_many(on_behalf=True)``). T
 imported synchronously: at most 10,000 rows, checked and written in about a second.
 """
 
-import csv
-import io
 from dataclasses import dataclass
 
 from spm.tenancy.models import Membership, Tenant
-from territories.csv_io import ImportRejected, RowError, csv_dialect, csv_text
+from territories.csv_io import (
+    ImportRejected,
+    RowError,
+    csv_header_check,
+    csv_records,
+    csv_text,
+)
 from territories.models import Account
 
 from .models import Activity, ActivityType
@@ -50,46 +54,6 @@ class ParsedFile:
     lines: list[int]  # The file's line number of each row (the header is line 1).
 
 
-def _read(text: str) -> tuple[list[str], list[dict], list[int]]:
-    reader = csv.DictReader(io.StringIO(text), dialect=csv_dialect(text))
-    rows, lines = [], []
-    try:
-        header = [(name or "").strip().lower() for name in (reader.fieldnames or [])]
-        reader.fieldnames = header
-        for raw in reader:
-            rows.append(raw)
-            lines.append(reader.line_num)
-            if len(rows) > MAX_ROWS:
-                break
-    except csv.Error as error:  # A cell over the csv module's size limit, a stray quote.
-        raise ImportRejected(
-            [
-                RowError(
-                    max(reader.line_num, 1), "file", f"This line cannot be read as CSV: {error}."
-                )
-            ]
-        ) from None
-    return header, rows, lines
-
-
-def _check_header(header: list[str], row_count: int) -> None:
-    errors: list[RowError] = []
-    missing = [name for name in REQUIRED if name not in header]
-    unknown = [name for name in header if name and name not in COLUMNS]
-    if missing:
-        errors.append(RowError(1, ", ".join(missing), "Required column missing from the header."))
-    if unknown:
-        errors.append(
-            RowError(1, ", ".join(unknown), f"Unknown column. Known columns: {', '.join(COLUMNS)}.")
-        )
-    if not row_count and not errors:
-        errors.append(RowError(2, "file", "The file has a header but no rows."))
-    if row_count > MAX_ROWS:
-        errors.append(RowError(MAX_ROWS + 2, "file", f"At most {MAX_ROWS:,} rows per file."))
-    if errors:
-        raise ImportRejected(errors)
-
-
 def _accounts(tenant: Tenant, raw_rows: list[dict]) -> dict[str, int]:
     wanted = sorted({(raw.get("account_external_id") or "").strip() for raw in raw_rows} - {""})
     accounts: dict[str, int] = {}
@@ -107,8 +71,10 @@ def activities_rows(*, tenant: Tenant, data: bytes) -> ParsedFile:
     accounts) and resolve them to ids; return the rows for ``activities_create_many``.
     Raises ``ImportRejected`` naming each problem's row and column. Three queries
     (members, types, accounts) and one more per 5,000 accounts."""
-    header, raw_rows, lines = _read(csv_text(data, max_bytes=MAX_BYTES))
-    _check_header(header, len(raw_rows))
+    header, raw_rows, lines = csv_records(csv_text(data, max_bytes=MAX_BYTES), max_rows=MAX_ROWS)
+    csv_header_check(
+        header, required=REQUIRED, known=COLUMNS, row_count=len(raw_rows), max_rows=MAX_ROWS
+    )
     members = {
         email.casefold(): member_id
         for member_id, email in Membership.objects.filter(tenant=tenant).values_list(

@@ -9,14 +9,18 @@ rows (about a second on PostgreSQL), bigger exports are split or sent to the API
 batches.
 """
 
-import csv
 import datetime as dt
-import io
 from dataclasses import dataclass
 
 from spm.inputs import DATE_WINDOW_MESSAGE, EARLIEST_DATE, LATEST_DATE
 from spm.tenancy.models import Membership, Tenant
-from territories.csv_io import ImportRejected, RowError, csv_dialect, csv_text
+from territories.csv_io import (
+    ImportRejected,
+    RowError,
+    csv_header_check,
+    csv_records,
+    csv_text,
+)
 from territories.models import Account
 
 from .models import Sale
@@ -46,46 +50,6 @@ class ParsedFile:
     lines: list[int]  # The file's line number of each row (the header is line 1).
 
 
-def _read(text: str) -> tuple[list[str], list[dict], list[int]]:
-    reader = csv.DictReader(io.StringIO(text), dialect=csv_dialect(text))
-    rows, lines = [], []
-    try:
-        header = [(name or "").strip().lower() for name in (reader.fieldnames or [])]
-        reader.fieldnames = header
-        for raw in reader:
-            rows.append(raw)
-            lines.append(reader.line_num)
-            if len(rows) > MAX_ROWS:
-                break
-    except csv.Error as error:  # A cell over the csv module's size limit, a stray quote.
-        raise ImportRejected(
-            [
-                RowError(
-                    max(reader.line_num, 1), "file", f"This line cannot be read as CSV: {error}."
-                )
-            ]
-        ) from None
-    return header, rows, lines
-
-
-def _check_header(header: list[str], row_count: int) -> None:
-    errors: list[RowError] = []
-    missing = [name for name in COLUMNS if name not in header]
-    unknown = [name for name in header if name and name not in COLUMNS]
-    if missing:
-        errors.append(RowError(1, ", ".join(missing), "Required column missing from the header."))
-    if unknown:
-        errors.append(
-            RowError(1, ", ".join(unknown), f"Unknown column. Known columns: {', '.join(COLUMNS)}.")
-        )
-    if not row_count and not errors:
-        errors.append(RowError(2, "file", "The file has a header but no rows."))
-    if row_count > MAX_ROWS:
-        errors.append(RowError(MAX_ROWS + 2, "file", f"At most {MAX_ROWS:,} rows per file."))
-    if errors:
-        raise ImportRejected(errors)
-
-
 def _parse_date(text: str) -> dt.date | str:
     """The date, or the message to show."""
     try:
@@ -101,8 +65,10 @@ def sales_rows(*, tenant: Tenant, data: bytes) -> ParsedFile:
     """Check every cell of the file and resolve emails and account ids; return the rows
     for ``sales_upsert_many``. Raises ``ImportRejected`` naming each problem's row and
     column. Two queries (members, accounts) per 5,000 rows."""
-    header, raw_rows, lines = _read(csv_text(data, max_bytes=MAX_BYTES))
-    _check_header(header, len(raw_rows))
+    header, raw_rows, lines = csv_records(csv_text(data, max_bytes=MAX_BYTES), max_rows=MAX_ROWS)
+    csv_header_check(
+        header, required=COLUMNS, known=COLUMNS, row_count=len(raw_rows), max_rows=MAX_ROWS
+    )
     members = {
         email.casefold(): member_id
         for member_id, email in Membership.objects.filter(tenant=tenant).values_list(

@@ -99,23 +99,65 @@ def _parse(text: str) -> tuple[list[str], list[dict[str, str]]]:
     return header, list(reader)
 
 
-def _check_file(header: list[str], row_count: int) -> None:
-    """Raise ``ImportRejected`` for a header or a row count the import cannot take."""
+def csv_header_check(
+    header: list[str],
+    *,
+    required: list[str],
+    known: list[str],
+    row_count: int,
+    max_rows: int,
+) -> None:
+    """Raise ``ImportRejected`` for a header or a number of rows an import cannot take:
+    a ``required`` column missing, a column not ``known``, no rows, more than ``max_rows``.
+    Every CSV import of the project checks its file's header here."""
     errors: list[RowError] = []
-    missing = [name for name in REQUIRED if name not in header]
-    unknown = [name for name in header if name and name not in COLUMNS]
+    missing = [name for name in required if name not in header]
+    unknown = [name for name in header if name and name not in known]
     if missing:
         errors.append(RowError(1, ", ".join(missing), "Required column missing from the header."))
     if unknown:
         errors.append(
-            RowError(1, ", ".join(unknown), f"Unknown column. Known columns: {', '.join(COLUMNS)}.")
+            RowError(1, ", ".join(unknown), f"Unknown column. Known columns: {', '.join(known)}.")
         )
     if not row_count and not errors:
         errors.append(RowError(2, "file", "The file has a header but no rows."))
-    if row_count > MAX_ROWS:
-        errors.append(RowError(MAX_ROWS + 2, "file", f"At most {MAX_ROWS:,} rows per file."))
+    if row_count > max_rows:
+        errors.append(RowError(max_rows + 2, "file", f"At most {max_rows:,} rows per file."))
     if errors:
         raise ImportRejected(errors)
+
+
+def csv_records(text: str, *, max_rows: int) -> tuple[list[str], list[dict], list[int]]:
+    """The header (names trimmed and lower-cased), the rows as dicts and each row's line
+    number in the file (the header is line 1), reading at most one row past ``max_rows``
+    (enough for ``csv_header_check`` to refuse the file). A line the csv module cannot
+    read is refused whole, naming it."""
+    reader = csv.DictReader(io.StringIO(text), dialect=csv_dialect(text))
+    rows, lines = [], []
+    try:
+        header = _header(reader.fieldnames)
+        reader.fieldnames = header
+        for raw in reader:
+            rows.append(raw)
+            lines.append(reader.line_num)
+            if len(rows) > max_rows:
+                break
+    except csv.Error as error:  # A cell over the csv module's size limit, a stray quote.
+        raise ImportRejected(
+            [
+                RowError(
+                    max(reader.line_num, 1), "file", f"This line cannot be read as CSV: {error}."
+                )
+            ]
+        ) from None
+    return header, rows, lines
+
+
+def _check_file(header: list[str], row_count: int) -> None:
+    """Raise ``ImportRejected`` for a header or a row count the import cannot take."""
+    csv_header_check(
+        header, required=REQUIRED, known=COLUMNS, row_count=row_count, max_rows=MAX_ROWS
+    )
 
 
 def accounts_file_check(data: bytes) -> int:
