@@ -52,6 +52,7 @@ from .serializers import (
     MAX_VERSION,
     ActivityBulkItemSerializer,
     ActivityBulkResultSerializer,
+    ActivityConflictSerializer,
     ActivityInputSerializer,
     ActivitySerializer,
     ActivityTypeInputSerializer,
@@ -206,7 +207,14 @@ VERSION_PARAMETER = OpenApiParameter(
     destroy=extend_schema(
         summary="Delete an activity (your own; admins anyone's)",
         parameters=[VERSION_PARAMETER],
-        responses={204: None},
+        responses={
+            204: None,
+            409: OpenApiResponse(
+                ActivityConflictSerializer,
+                description="Someone changed the activity since you read it: nothing was "
+                "deleted; ``current`` is the activity as it is now.",
+            ),
+        },
     ),
 )
 class ActivityViewSet(

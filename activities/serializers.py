@@ -89,6 +89,13 @@ class ActivitySerializer(serializers.ModelSerializer):
         }
 
 
+class ActivityConflictSerializer(serializers.Serializer):
+    """A 409: someone changed the activity since the caller read it."""
+
+    detail = serializers.CharField()
+    current = ActivitySerializer(help_text="The activity as it is now.")
+
+
 class ActivityInputSerializer(serializers.Serializer):
     member_id = serializers.IntegerField(
         **ID_BOUNDS,

@@ -510,3 +510,16 @@ def test_a_bulk_write_of_a_thousand_costs_a_bounded_number_of_queries(
     with django_assert_max_num_queries(30):
         response = api_for(org.rep).post(BULK, items, format="json")
     assert response.json()["created"] == 1_000
+
+
+def test_the_schema_documents_the_409_of_a_change_and_of_a_deletion():
+    from drf_spectacular.generators import SchemaGenerator
+
+    schema = SchemaGenerator().get_schema(request=None, public=True)
+    operations = schema["paths"]["/api/v1/activities/{id}/"]
+    patch = operations["patch"]["responses"]["409"]["content"]["application/json"]["schema"]
+    assert patch["properties"]["current"]["allOf"] == [{"$ref": "#/components/schemas/Activity"}]
+    delete = operations["delete"]["responses"]["409"]["content"]["application/json"]["schema"]
+    conflict = schema["components"]["schemas"][delete["$ref"].rsplit("/", 1)[-1]]
+    assert conflict["properties"]["current"]["allOf"] == [{"$ref": "#/components/schemas/Activity"}]
+    assert "version" in {p["name"] for p in operations["delete"]["parameters"]}
