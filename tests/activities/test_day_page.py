@@ -383,3 +383,24 @@ def test_the_day_page_costs_the_same_queries_for_3_or_30_activities(
         response = client.get(DAY)
 
     assert len(response.context["the_day"].activities) == count
+
+
+# --- The home card --------------------------------------------------------------------------
+
+
+def test_reps_and_managers_see_todays_time_and_ratio_on_their_home_page(org, client_for, today):
+    logged(org, org.rep, "Call", 45)
+    logged(org, org.rep, "Reporting", 15)
+    logged(org, org.rep, "Call", 600, day=TODAY - dt.timedelta(days=1))  # Not today.
+
+    text = client_for(org.rep).get(reverse("home")).content.decode()
+
+    assert 'id="card-my-day"' in text
+    assert "75.0%" in text and "1 h logged" in text and DAY in text
+    assert 'id="card-my-day"' in client_for(org.manager).get(reverse("home")).content.decode()
+    assert 'id="card-my-day"' not in client_for(org.admin).get(reverse("home")).content.decode()
+
+
+def test_everyone_has_my_day_in_the_sidebar(org, client_for, today):
+    for member in (org.rep, org.manager, org.admin):
+        assert f'href="{DAY}"' in client_for(member).get(reverse("home")).content.decode()
