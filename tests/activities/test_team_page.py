@@ -63,6 +63,7 @@ def test_a_manager_sees_their_tree(world, client_for):
     assert team.total.selling_minutes == 360 and team.total.total_minutes == 420
     html = response.content.decode()
     assert "85.7%" in html  # 360 ÷ 420.
+    assert "below the target of 90%" in html and "headline-value" not in html
     assert world.outsider_rep.name not in html
 
 
