@@ -271,6 +271,14 @@ def _changed_answer(request, activity: Activity | None, page_day: dt.date, membe
     return render(request, "activities/_row_changed.html", context)
 
 
+def _gone(request, page_day: dt.date, member: Membership) -> HttpResponse:
+    """The activity was deleted meanwhile (in another tab, by an admin): its row goes."""
+    if request.htmx:
+        return _changed_answer(request, None, page_day, member)
+    messages.info(request, "That activity was deleted meanwhile.")
+    return redirect(day_url(page_day, member, request.membership))
+
+
 @role_required(*EVERYONE)
 @require_http_methods(["GET", "POST"])
 def edit(request: HttpRequest, pk: int) -> HttpResponse:
@@ -301,6 +309,8 @@ def edit(request: HttpRequest, pk: int) -> HttpResponse:
             version=form.version_seen(),
             **form.values(),
         )
+    except Activity.DoesNotExist:
+        return _gone(request, page_day, activity.member)
     except StaleVersion as stale:
         current = selectors.visible_activity(
             tenant=tenant, viewer=viewer, activity_id=stale.current.pk
@@ -347,6 +357,8 @@ def delete(request: HttpRequest, pk: int) -> HttpResponse:
             activity=activity,
             version=int(version) if version.isdigit() and len(version) < 10 else None,
         )
+    except Activity.DoesNotExist:
+        return _gone(request, page_day, activity.member)
     except StaleVersion:
         current = selectors.visible_activity(tenant=tenant, viewer=viewer, activity_id=activity.pk)
         context |= {"activity": current, "stale": STALE_DELETE}

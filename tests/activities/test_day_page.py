@@ -4,6 +4,7 @@ tree's days, admins correct anyone's; bad input shows the services' messages and
 nothing; the same number of queries for 3 activities as for 30."""
 
 import datetime as dt
+from unittest import mock
 
 import pytest
 from django.urls import reverse
@@ -404,3 +405,25 @@ def test_reps_and_managers_see_todays_time_and_ratio_on_their_home_page(org, cli
 def test_everyone_has_my_day_in_the_sidebar(org, client_for, today):
     for member in (org.rep, org.manager, org.admin):
         assert f'href="{DAY}"' in client_for(member).get(reverse("home")).content.decode()
+
+
+def test_an_activity_deleted_meanwhile_leaves_the_day_without_an_error(org, client_for, today):
+    activity = logged(org, org.rep, "Call", 30)
+    read = Activity.all_tenants.select_related("type", "account", "member__user").get(
+        pk=activity.pk
+    )
+    Activity.all_tenants.filter(pk=activity.pk).delete()  # Between the page's read and the write.
+    client = client_for(org.rep)
+
+    with mock.patch("activities.views.day.selectors.visible_activity", return_value=read):
+        edited = client.post(
+            edit_url(activity),
+            {"type": kind(org, "Call").pk, "date": TODAY.isoformat(), "duration_minutes": "45"},
+            **HTMX,
+        )
+        deleted = client.post(delete_url(activity), {"version": "1"})
+
+    assert edited.status_code == 200
+    assert f'id="activity-{activity.pk}"' not in edited.content.decode()
+    assert 'id="day-bar"' in edited.content.decode()
+    assert deleted.status_code == 302 and deleted["Location"].startswith(DAY)
