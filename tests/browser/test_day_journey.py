@@ -9,10 +9,11 @@ import re
 import pytest
 from playwright.sync_api import Page, expect
 
-from activities.models import Activity
+from activities.models import Activity, ActivityType
 from spm.tenancy.models import Role
 from territories.models import Account
 
+from ..activities.factories import ActivityFactory
 from ..factories import PASSWORD, MembershipFactory, TenantFactory, UserFactory
 from ..territories.factories import AccountFactory, TerritoryFactory, TerritoryMemberFactory
 
@@ -145,3 +146,36 @@ def test_on_a_phone_a_rep_logs_an_activity_by_touch_and_nothing_is_wider_than_th
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
     for button in page.locator(".day-row-actions .btn").all():
         assert button.bounding_box()["height"] >= 44
+
+
+def test_a_rep_changes_and_deletes_an_activity_in_its_row(page: Page, rep):
+    call = ActivityType.all_tenants.get(tenant=rep.tenant, name="Call")
+    reporting = ActivityType.all_tenants.get(tenant=rep.tenant, name="Reporting")
+    today = rep.tenant.today()
+    first = ActivityFactory(member=rep, type=call, date=today, duration_minutes=30)
+    ActivityFactory(member=rep, type=reporting, date=today, duration_minutes=30)
+    log_in(page, "alex@acme.test")
+    page.goto(DAY)
+    page.wait_for_load_state("networkidle")
+    selling_pct(page).to_have_attribute("data-selling-pct", "50.0")
+
+    row = page.locator(f"#activity-{first.pk}")
+    row.get_by_role("link", name="Edit").click()
+    minutes = row.get_by_label("Minutes")
+    minutes.fill("90")
+    row.get_by_label("Find an account").fill("Faraway")
+    expect(row.locator("[data-encroachment-warning]")).to_contain_text("owned by Priya Raman")
+    minutes.press("Enter")
+    selling_pct(page).to_have_attribute("data-selling-pct", "75.0")  # 90 of 120 minutes.
+    expect(row).to_contain_text("90 min")
+    expect(row).to_contain_text("shows as encroachment")
+
+    row.get_by_role("link", name="Delete").click()
+    expect(row).to_contain_text("Delete call, 90 min on Faraway Freight?")
+    row.get_by_role("link", name="Keep it").click()
+    expect(row.get_by_role("link", name="Edit")).to_be_visible()
+    row.get_by_role("link", name="Delete").click()
+    row.get_by_role("button", name="Delete").click()
+    expect(page.locator(f"#activity-{first.pk}")).to_have_count(0)
+    selling_pct(page).to_have_attribute("data-selling-pct", "0.0")
+    assert not Activity.all_tenants.filter(pk=first.pk).exists()
