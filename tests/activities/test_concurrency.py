@@ -43,10 +43,12 @@ def rep_api():
     key = api_token_issue(tenant=org.tenant, actor=None, membership=org.rep)
     call = ActivityType.all_tenants.get(tenant=org.tenant, name="Call")
 
-    def post(minutes: int, path: str = ACTIVITIES, many: int = 0):
+    def post(minutes: int, path: str = ACTIVITIES, many: int = 0, change: int = 0):
         api = APIClient()
         api.credentials(HTTP_AUTHORIZATION=f"Token {key}")
         item = {"type_id": call.pk, "date": DAY.isoformat(), "duration_minutes": minutes}
+        if change:
+            return api.patch(f"{ACTIVITIES}{change}/", item, format="json").status_code
         payload = [item] * many if many else item
         return api.post(path, payload, format="json").status_code
 
@@ -107,6 +109,17 @@ def test_a_single_request_and_a_bulk_request_for_one_day_serialise_too(rep_api):
 
     assert outcomes == {"first": 201, "second": 400, "second waited": True}
     assert day_total(org) == 700
+
+
+def test_a_change_and_a_new_activity_for_one_day_serialise(rep_api):
+    org, post = rep_api
+    assert post(100) == 201
+    existing = Activity.all_tenants.get(tenant=org.tenant, member=org.rep)
+
+    outcomes = race(lambda: post(900, change=existing.pk), lambda: post(600))
+
+    assert outcomes == {"first": 200, "second": 400, "second waited": True}
+    assert day_total(org) == 900
 
 
 def test_many_requests_at_once_never_fill_a_day_past_24_hours(rep_api):
