@@ -32,7 +32,7 @@ from django.db import connection
 
 WORKERS = 2
 CONNECTIONS = 4  # Client threads: enough to keep both workers busy.
-START_TIMEOUT = 30.0
+START_TIMEOUT = 120.0  # Seconds; importing the app (pandas) takes long on a busy machine.
 
 
 @dataclass(frozen=True)
@@ -95,7 +95,10 @@ def served() -> Iterator[str]:
         )  # fmt: skip
         try:
             _wait_until_up(base, server, log)
-            yield base
+            try:
+                yield base
+            except RuntimeError as failed:  # A request failed: the server's log says why.
+                raise RuntimeError(f"{failed}\nThe server's log ends:\n{_tail(log)}") from None
         finally:
             server.terminate()
             try:
@@ -117,8 +120,13 @@ def _wait_until_up(base: str, server: subprocess.Popen, log) -> None:
             return  # It answers, whatever the status.
         except OSError:
             time.sleep(0.2)
+    raise RuntimeError(f"The app did not start:\n{_tail(log)}")
+
+
+def _tail(log) -> str:
+    log.flush()
     log.seek(0)
-    raise RuntimeError(f"The app did not start:\n{log.read().decode(errors='replace')[-3000:]}")
+    return log.read().decode(errors="replace")[-3000:]
 
 
 def send(base: str, request: Request) -> tuple[int, bytes]:
