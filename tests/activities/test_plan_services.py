@@ -15,7 +15,6 @@ from activities.selectors.plan import NEVER_CONTACTED_DAYS, plan_card, suggestio
 from activities.services import plan as services
 from spm.tenancy.context import tenant_context
 
-from ..conftest import build_org
 from ..quotas.factories import (
     SaleFactory,
     jobs_fixture,  # noqa: F401 (a fixture)
@@ -23,6 +22,16 @@ from ..quotas.factories import (
 from ..territories.factories import AccountFactory
 from .factories import PlanTaskFactory
 from .plan_factories import book_for, revenue_target
+
+
+@pytest.fixture
+def foreign(other):
+    """Another organisation's account, plan task and book, made outside acme's scope."""
+    return {
+        "account": AccountFactory(tenant=other.tenant),
+        "task": PlanTaskFactory(member=other.rep, date=other.tenant.today()),
+        "book": book_for(other),
+    }
 
 
 @pytest.fixture
@@ -246,8 +255,7 @@ def test_a_bad_task_is_refused_by_field_and_nothing_is_added(scope, today, value
     assert not PlanTask.objects.exists()
 
 
-def test_another_organisations_account_is_refused(scope, other, today):
-    foreign = AccountFactory(tenant=other.tenant)
+def test_another_organisations_account_is_refused(foreign, scope, today):
 
     with pytest.raises(ValidationError) as refused:
         services.plan_task_add(
@@ -256,7 +264,7 @@ def test_another_organisations_account_is_refused(scope, other, today):
             member=scope.rep,
             date=today,
             title="Call",
-            account=foreign,
+            account=foreign["account"],
         )
 
     assert "account" in refused.value.message_dict
@@ -456,8 +464,8 @@ def test_only_the_member_completes_their_task(scope, today, actor):
         services.plan_task_complete(tenant=scope.tenant, actor=getattr(scope, actor), task=task)
 
 
-def test_another_organisations_task_does_not_exist(scope, other, today):
-    task = PlanTaskFactory(member=other.rep, date=today)
+def test_another_organisations_task_does_not_exist(foreign, scope, today):
+    task = foreign["task"]
 
     with pytest.raises(PlanTask.DoesNotExist):
         services.plan_task_dismiss(tenant=scope.tenant, actor=scope.rep, task=task)
@@ -508,15 +516,18 @@ def test_the_card_counts_done_of_kept_tasks_and_names_the_top_open_one(scope, to
     assert (card.done, card.total, card.top.title) == (1, 3, "C")
 
 
-def test_the_morning_run_plans_for_employed_members_with_a_territory(scope, today):
+def test_the_morning_run_plans_for_employed_members_with_a_territory(foreign, scope, today):
     book_for(scope)
     left = scope.outsider_rep
     book_for(scope, left)
     left.end_date = today - dt.timedelta(days=1)
     left.save(update_fields=["end_date"])
-    build_org("gone")  # Another organisation's people are never planned here.
+    # ``foreign`` gave another organisation's rep a book: never planned here.
 
     result = services.plans_suggest_morning(tenant=scope.tenant)
 
     assert result.added == 5
-    assert set(PlanTask.all_tenants.values_list("member_id", flat=True)) == {scope.rep.pk}
+    planned = set(PlanTask.all_tenants.filter(tenant=scope.tenant).values_list("member", flat=True))
+    assert planned == {scope.rep.pk}
+    foreign_rep = foreign["task"].member_id
+    assert not PlanTask.all_tenants.filter(member_id=foreign_rep, suggested=True).exists()
