@@ -147,6 +147,15 @@ def test_on_a_phone_a_rep_logs_an_activity_by_touch_and_nothing_is_wider_than_th
     for button in page.locator(".day-row-actions .btn").all():
         assert button.bounding_box()["height"] >= 44
 
+    # The row's edit form and the week fit the phone too.
+    page.locator("#day-list").get_by_role("link", name="Edit").first.click()
+    expect(page.locator("#day-list form")).to_be_visible()
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    page.get_by_role("link", name="Week").click()
+    expect(page.get_by_role("heading", name="My week")).to_be_visible()
+    expect(page.locator(".week-day")).to_have_count(7)
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+
 
 def test_a_rep_changes_and_deletes_an_activity_in_its_row(page: Page, rep):
     call = ActivityType.all_tenants.get(tenant=rep.tenant, name="Call")
