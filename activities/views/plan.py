@@ -72,7 +72,7 @@ def _plan_url(date: dt.date, member: Membership | None = None, viewer=None) -> s
 
 
 def _messages_of(error: ValidationError) -> list[str]:
-    return [message for messages_ in error.message_dict.values() for message in messages_]
+    return list(error.messages)  # By field or not, every message once.
 
 
 # --- Rendering ----------------------------------------------------------------------------
