@@ -3,10 +3,10 @@ in ``ActivitiesConfig.ready`` (``activities.metrics``)."""
 
 from quotas.selectors.encroachment import encroachment_sources
 from spm import plugins
-from spm.plugins import BenchSuite, DashboardCard, NavEntry
+from spm.plugins import BenchSuite, DashboardCard, NavEntry, SeedStep
 from spm.tenancy.models import Role
 
-from . import api, api_selling_time, api_tasks, bench
+from . import api, api_selling_time, api_tasks, bench, demo
 from .selectors import day as day_selectors
 from .selectors import plan as plan_selectors
 from .selectors import team as team_selectors
@@ -63,3 +63,6 @@ plugins.dashboard_cards.register(
 plugins.bench_suites.register(
     BenchSuite("activities", bench.prepare, options=bench.OPTIONS, clean_up=bench.clean_up)
 )
+
+# Three months of the demo organisation's days, and today's plans.
+plugins.seed_steps.register(SeedStep("activities", demo.seed_activities))
