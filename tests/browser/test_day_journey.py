@@ -83,6 +83,7 @@ def test_a_rep_logs_three_activities_from_the_keyboard_and_the_bar_moves(page: P
     # Esc closes the form; n opens it again on the type buttons.
     page.keyboard.press("4")
     expect(details).to_be_visible()
+    expect(page.locator(".preset.is-default:visible")).to_have_text("45")  # Marked once.
     page.keyboard.press("Escape")
     expect(details).to_be_hidden()
     page.keyboard.press("n")
