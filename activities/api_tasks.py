@@ -159,9 +159,7 @@ class PlanTaskViewSet(
             task=task,
             log=kind is not None,
             type=kind,
-            duration_minutes=data.validated_data.get(
-                "duration_minutes", kind.default_duration if kind is not None else None
-            ),
+            duration_minutes=data.validated_data.get("duration_minutes"),
             notes=data.validated_data.get("notes", ""),
         )
         return Response(self.get_serializer(done).data)

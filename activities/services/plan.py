@@ -331,8 +331,9 @@ def plan_task_complete(
     duration_minutes=None,
     notes: str = "",
 ) -> PlanTask:
-    """Mark an open task done; with ``log``, log its activity (``type``, minutes, on the
-    task's day and account, the task's title as notes unless ``notes`` are given) through
+    """Mark an open task done; with ``log``, log its activity (``type``, minutes (the
+    type's default when not given), on the task's day and account, the task's title as
+    notes unless ``notes`` are given) through
     ``activity_create`` in the same transaction, and link it. Raises ``ValidationError``
     (the activity's fields: ``type``, ``duration_minutes``, ``date``…; ``status`` for a
     task that is not open) and changes nothing then."""
@@ -343,6 +344,8 @@ def plan_task_complete(
     if log:
         if type is None:
             raise ValidationError({"type": ["Choose the activity's type."]})
+        if duration_minutes is None or duration_minutes == "":
+            duration_minutes = type.default_duration  # The type's usual minutes.
         current.activity = activity_create(
             tenant=tenant,
             actor=actor,

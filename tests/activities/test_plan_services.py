@@ -399,6 +399,16 @@ def test_completing_and_logging_makes_one_activity_linked_to_the_task(scope, tod
     )
 
 
+def test_logging_without_minutes_takes_the_types_usual_minutes(scope, today, call):
+    task = PlanTaskFactory(member=scope.rep, date=today)
+
+    done = services.plan_task_complete(
+        tenant=scope.tenant, actor=scope.rep, task=task, log=True, type=call, duration_minutes=""
+    )
+
+    assert done.activity.duration_minutes == call.default_duration
+
+
 def test_completing_without_logging_logs_nothing(scope, today):
     task = PlanTaskFactory(member=scope.rep, date=today)
 
