@@ -30,7 +30,7 @@ import pandas as pd
 from django.db.models import Max, Q, QuerySet
 
 from spm.tenancy.models import Membership, Tenant
-from spm.tenancy.selectors import visible_member_ids
+from spm.tenancy.selectors import visible_member_ids, visible_members
 from territories.models import Account
 from territories.selectors import active_territory_members
 
@@ -224,4 +224,14 @@ def account_choices(*, tenant: Tenant, member: Membership, date: dt.date) -> lis
         Account.objects.filter(
             tenant=tenant, territory_id__in=worked.values("territory_id")
         ).order_by("name", "pk")[:ACCOUNT_CHOICES_LIMIT]
+    )
+
+
+def plan_readers_choices(*, tenant: Tenant, viewer: Membership) -> list[Membership]:
+    """Whose plans ``viewer`` may pick to read: a manager's reporting tree and themselves,
+    everyone for an admin, by name; nobody for a rep (their own only). Two queries."""
+    if viewer.is_rep:
+        return []
+    return sorted(
+        visible_members(tenant=tenant, viewer=viewer), key=lambda m: (m.name.lower(), m.pk)
     )

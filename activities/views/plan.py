@@ -123,6 +123,7 @@ def _context(
         "notice": notice,
         "can_log": date <= today,
         "plan_url": _plan_url(date, owner, viewer),
+        "members": selectors.plan_readers_choices(tenant=tenant, viewer=viewer),
     }
 
 

@@ -77,6 +77,17 @@ def test_a_manager_reads_their_reps_plan_without_its_forms(client_for, org, toda
     assert "Complete and log" not in page and "Add task" not in page
 
 
+def test_a_manager_picks_whose_plan_among_their_tree_and_a_rep_has_no_choice(
+    client_for, org, today
+):
+    page = client_for(org.manager).get(PLAN).content.decode()
+    options = page.split('id="plan-member"')[1].split("</select>")[0]
+
+    assert f'value="{org.rep.pk}"' in options and f'value="{org.manager.pk}"' in options
+    assert f'value="{org.outsider_rep.pk}"' not in options
+    assert 'id="plan-member"' not in client_for(org.rep).get(PLAN).content.decode()
+
+
 @pytest.mark.parametrize(
     ("viewer", "whose", "status"),
     [
