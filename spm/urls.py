@@ -11,6 +11,7 @@ urlpatterns = [
     path("territories/", include("territories.urls")),
     path("quotas/", include("quotas.urls")),
     path("activities/", include("activities.urls")),
+    path("accountability/", include("accountability.urls")),
     path("notifications/", include("spm.notifications.urls")),
     path("admin/", admin.site.urls),
     path("", include("spm.api.urls")),

@@ -1,0 +1,1 @@
+"""What accountability adds to the core (see ``spm.plugins``)."""

@@ -1,0 +1,1 @@
+"""Read queries of accountability: evidence, due reviews, scorecards, the leaderboard."""
