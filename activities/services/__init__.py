@@ -4,7 +4,8 @@ Each module's docstring states its invariants in full. In short: members log the
 activities (admins may correct anyone's); a member's day never holds more than 24 hours,
 checked under the member's row lock; nothing is logged for a day after today in the
 organisation's time zone; bulk writes are all or nothing; after each commit, attainment
-is recomputed for the members and months whose activities changed.
+is recomputed for the members and months whose activities changed. Only a
+member works their own plan; suggesting again adds only what is new.
 """
 
 from .activities import (
@@ -17,6 +18,20 @@ from .activities import (
     hours_and_minutes,
     may_write,
 )
+from .plan import (
+    Suggested,
+    plan_suggest,
+    plan_task_add,
+    plan_task_complete,
+    plan_task_delete,
+    plan_task_dismiss,
+    plan_task_move,
+    plan_task_reopen,
+    plan_task_update,
+    plan_tasks_reorder,
+    plans_suggest,
+    plans_suggest_morning,
+)
 from .types import (
     activity_type_check,
     activity_type_delete,
@@ -28,6 +43,7 @@ from .types import (
 __all__ = [
     "ActivityRow",
     "ActivityRowsInvalid",
+    "Suggested",
     "activities_create_many",
     "activity_create",
     "activity_delete",
@@ -39,4 +55,15 @@ __all__ = [
     "activity_update",
     "hours_and_minutes",
     "may_write",
+    "plan_suggest",
+    "plan_task_add",
+    "plan_task_complete",
+    "plan_task_delete",
+    "plan_task_dismiss",
+    "plan_task_move",
+    "plan_task_reopen",
+    "plan_task_update",
+    "plan_tasks_reorder",
+    "plans_suggest",
+    "plans_suggest_morning",
 ]
