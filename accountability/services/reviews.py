@@ -5,6 +5,8 @@ Invariants:
 - a review scores one member over one period of its template version (the version in
   force on the period's first day, ``template_for``); one review per member and period,
   besides corrections: starting it twice opens the same one;
+- a period is reviewed once it has started (its first day is on or before the
+  organisation's today), never ahead;
 - it starts as a draft with one score per criterion of its template: the evidence from the
   data (``accountability.selectors.evidence``) and the score the criterion's thresholds
   suggest; the reviewer sets final scores (1–5) with notes;
@@ -51,6 +53,7 @@ MAY_NOT_REVIEW = (
 ACKNOWLEDGE_OWN_ONLY = "Only the reviewed member acknowledges their review."
 READ_ONLY = "This review was acknowledged and can no longer change; correct it instead."
 NO_TEMPLATE = "No active review template applies to that date."
+NOT_STARTED = "That period has not started yet: review it once it has."
 
 
 @dataclass(frozen=True)
@@ -154,6 +157,8 @@ def review_start(
         # A version starts on a period's first day; one that starts later in the period
         # (made by hand) gives way to the version in force when the period began.
         template = template_for(tenant=tenant, day=start)
+    if start > tenant.today():
+        raise ValidationError({"period_start": NOT_STARTED})
     existing = Review.objects.filter(
         tenant=tenant, member=member, period_start=start, period_end=end, corrects__isnull=True
     ).first()
