@@ -1,1 +1,34 @@
 """What accountability adds to the core (see ``spm.plugins``)."""
+
+from spm import plugins
+from spm.plugins import DashboardCard, NavEntry
+from spm.tenancy.models import Role
+
+# Action items: everyone's "My action items"; a home card for whoever owns an overdue item
+# (and for managers, their team's overdue count); the ``action-items`` API.
+from . import api_action_items
+from .selectors import action_items as action_item_selectors
+
+plugins.api_routes.register(api_action_items.register)
+plugins.nav_entries.register(
+    NavEntry("accountability:action_items", "My action items", "check-circle", order=9)
+)
+plugins.dashboard_cards.register(
+    DashboardCard(
+        key="accountability-overdue-action-items",
+        template="accountability/_card_overdue.html",
+        load=action_item_selectors.overdue_card,
+        column="side",
+        order=3,
+    )
+)
+# A manager's scorecard: their own, and the managers below them (admins: every manager's).
+plugins.nav_entries.register(
+    NavEntry(
+        "accountability:scorecard_mine",
+        "Scorecard",
+        "target",
+        roles={Role.ADMIN, Role.MANAGER},
+        order=9,
+    )
+)
