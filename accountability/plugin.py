@@ -4,6 +4,25 @@ from spm import plugins
 from spm.plugins import DashboardCard, NavEntry
 from spm.tenancy.models import Role
 
+from .selectors import reviews as review_selectors
+
+# Reviews: managers and admins review their people ("Reviews"); everyone reads their own
+# ("My reviews"), and a member with a shared review to acknowledge sees it on their home page.
+plugins.nav_entries.register(
+    NavEntry(
+        "accountability:reviews", "Reviews", "check", roles={Role.ADMIN, Role.MANAGER}, order=9
+    )
+)
+plugins.nav_entries.register(NavEntry("accountability:mine", "My reviews", "inbox", order=9))
+plugins.dashboard_cards.register(
+    DashboardCard(
+        key="accountability-review",
+        template="accountability/_card_review.html",
+        load=review_selectors.review_card,
+        order=2,
+    )
+)
+
 # Action items: everyone's "My action items"; a home card for whoever owns an overdue item
 # (and for managers, their team's overdue count); the ``action-items`` API.
 from . import api_action_items

@@ -15,6 +15,7 @@ accepts a token). A route that only takes POST says so with a 405 in its row; it
 cross-tenant check is then a POST, which would change something if the wall had a hole.
 """
 
+import datetime as dt
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
@@ -42,6 +43,7 @@ from spm.tenancy.services import api_token_issue, audit
 from spm.users.models import User
 from territories.models import Account, AccountAssignment, AccountImport, AssignmentRule, Territory
 
+from .accountability.factories import ActionItemFactory
 from .activities.factories import ActivityFactory, ActivityTypeFactory, PlanTaskFactory
 from .conftest import Org, build_org, login
 from .factories import HolidayFactory, InvitationFactory, TimeOffFactory
@@ -280,6 +282,20 @@ def make_plan_task(org: Org):
     return PlanTaskFactory(member=org.rep)
 
 
+def make_action_item(org: Org):
+    # About the rep, owned by the rep, added by their manager: every role sees it.
+    return ActionItemFactory(
+        member=org.rep,
+        owner=org.rep,
+        created_by=org.manager,
+        due_date=org.tenant.today() + dt.timedelta(days=3),
+    )
+
+
+def make_scorecard_manager(org: Org) -> Membership:
+    return org.manager  # The rep may not read it (403), the manager theirs, the admin anyone's.
+
+
 # Platform-level objects: no organisation's; the platform superuser administers them.
 
 
@@ -433,6 +449,16 @@ EXPECTED: dict[str, Row] = {
     "activities:account_warning": EVERY_MEMBER,
     "activities:edit": Row(LOGIN, OK, FORBIDDEN, OK, obj=make_activity),
     "activities:delete": Row(LOGIN, OK, FORBIDDEN, OK, obj=make_activity),
+    # Action items: everyone's own page; adding and an item's actions take POST only (who
+    # may, and other organisations, in tests/accountability/test_action_items_page.py). The
+    # scorecard: a manager's own, their line's and the admins' (tests/accountability/test_scorecard.py).
+    "accountability:action_items": EVERY_MEMBER,
+    "accountability:action_item_add": POST_ONLY,
+    "accountability:action_item_complete": signed_in(NOT_ALLOWED, obj=make_action_item),
+    "accountability:action_item_drop": signed_in(NOT_ALLOWED, obj=make_action_item),
+    "accountability:action_item_reopen": signed_in(NOT_ALLOWED, obj=make_action_item),
+    "accountability:scorecard_mine": managers_and_admins(),
+    "accountability:scorecard": Row(LOGIN, FORBIDDEN, OK, OK, obj=make_scorecard_manager),
     "notifications:index": EVERY_MEMBER,
     "notifications:mark_read": POST_ONLY,
     # The admin's notification: it sends them where it points; anyone else's is a 404.
@@ -723,6 +749,18 @@ EXPECTED: dict[str, Row] = {
     ),
     "attainment-list": api(),
     r"api/v1/attainment\.(?P<format>[a-z0-9]+)/?$": api(values=FORMAT),
+    # Action items: the rep reads the items they own or that are about them, the manager
+    # their tree's, the admin everyone's (tests/accountability/test_api_action_items.py).
+    "action-item-list": api(),
+    r"api/v1/action-items\.(?P<format>[a-z0-9]+)/?$": api(values=FORMAT),
+    "action-item-detail": api(obj=make_action_item),
+    r"api/v1/action-items/(?P<pk>[^/.]+)\.(?P<format>[a-z0-9]+)/?$": api(
+        obj=make_action_item, values=FORMAT
+    ),
+    "action-item-complete": api(NOT_ALLOWED, NOT_ALLOWED, NOT_ALLOWED, obj=make_action_item),
+    r"api/v1/action-items/(?P<pk>[^/.]+)/complete\.(?P<format>[a-z0-9]+)/?$": api(
+        NOT_ALLOWED, NOT_ALLOWED, NOT_ALLOWED, obj=make_action_item, values=FORMAT
+    ),
     # Plan tasks: the rep reads their own, the manager their report's, the admin everyone's;
     # only the plan's member works it (tests/activities/test_api_tasks.py). Completing: POST.
     "task-list": api(),
