@@ -56,6 +56,12 @@ def selling_pct(page: Page):
     return expect(page.locator("#day-bar [data-selling-pct]"))
 
 
+def saved(page: Page, message: str) -> None:
+    """Wait for the answer to a save: the new form in place and ready for keys."""
+    expect(page.locator("#log-card .log-saved")).to_have_text(message)
+    expect(page.locator("[data-log-form][data-ready]")).to_have_count(1)
+
+
 def test_a_rep_logs_three_activities_from_the_keyboard_and_the_bar_moves(page: Page, rep):
     log_in(page, "alex@acme.test")
     page.goto(DAY)
@@ -71,6 +77,7 @@ def test_a_rep_logs_three_activities_from_the_keyboard_and_the_bar_moves(page: P
     expect(minutes).to_have_value("15")
     page.keyboard.type("30")
     page.keyboard.press("Enter")
+    saved(page, "Logged call, 30 min.")
     selling_pct(page).to_have_attribute("data-selling-pct", "100.0")
     expect(page.locator("#day-bar")).to_contain_text("30 min logged")
 
@@ -78,6 +85,7 @@ def test_a_rep_logs_three_activities_from_the_keyboard_and_the_bar_moves(page: P
     page.keyboard.press("6")
     expect(page.get_by_label("Minutes", exact=True)).to_have_value("30")
     page.keyboard.press("Enter")
+    saved(page, "Logged reporting, 30 min.")
     selling_pct(page).to_have_attribute("data-selling-pct", "50.0")
 
     # Esc closes the form; n opens it again on the type buttons.
@@ -100,6 +108,7 @@ def test_a_rep_logs_three_activities_from_the_keyboard_and_the_bar_moves(page: P
         "Northeast — owned by Priya Raman: this will show as encroachment"
     )
     page.keyboard.press("Enter")
+    saved(page, "Logged demo, 45 min on Faraway Freight.")
     selling_pct(page).to_have_attribute("data-selling-pct", "71.4")  # 75 of 105 minutes.
     expect(page.locator("#day-bar")).to_contain_text("1 h 45 min logged")
 

@@ -75,18 +75,21 @@
     if (select && select.value && window.htmx) window.htmx.trigger(select, "change");
   }
 
+  // Runs on the first load and after each swap of the form has settled: htmx restores
+  // the focus and the class of the form it replaced, so this comes after both.
   function setUp(theForm) {
     if (!theForm || theForm.dataset.ready) return;
-    theForm.dataset.ready = "1";
     var closeButton = theForm.querySelector("[data-log-close]");
     if (closeButton) closeButton.hidden = false;
     var chosen = theForm.querySelector("input[name=type]:checked");
     if (!chosen && !theForm.hasAttribute("data-has-errors")) theForm.classList.add("is-closed");
     markPresets(theForm);
-    if (theForm.hasAttribute("data-saved")) {
+    // After a save, the next entry starts on the type buttons.
+    if (theForm.hasAttribute("data-saved") && !chosen) {
       var first = theForm.querySelector("input[name=type]");
       if (first) first.focus();
     }
+    theForm.dataset.ready = "1";
   }
 
   document.addEventListener("change", function (event) {
@@ -177,7 +180,7 @@
     }
   });
 
-  document.addEventListener("htmx:load", function () {
+  document.addEventListener("htmx:afterSettle", function () {
     setUp(form());
   });
   document.addEventListener("DOMContentLoaded", function () {
