@@ -23,6 +23,11 @@ plugins.dashboard_cards.register(
     )
 )
 
+# The ``reviews`` API (with scores) and the read-only ``review-templates`` API.
+from . import api_reviews  # noqa: E402
+
+plugins.api_routes.register(api_reviews.register)
+
 # Action items: everyone's "My action items"; a home card for whoever owns an overdue item
 # (and for managers, their team's overdue count); the ``action-items`` API.
 from . import api_action_items
