@@ -34,6 +34,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, resolve
 from django.urls.converters import IntConverter, PathConverter
 from django.urls.resolvers import RoutePattern
 
+from accountability.services import ScoreInput, review_save, review_share, review_start
 from quotas.models import Quota, Sale, SeasonalityProfile
 from spm.calendars.models import Holiday, TimeOff
 from spm.notifications.models import Notification
@@ -282,6 +283,14 @@ def make_plan_task(org: Org):
     return PlanTaskFactory(member=org.rep)
 
 
+def make_review(org: Org):
+    """The rep's review by their manager, shared: the rep reads it, the manager edits it."""
+    review = review_start(tenant=org.tenant, actor=org.manager, member=org.rep)
+    scores = {score.criterion_id: ScoreInput(final_score=3) for score in review.scores.all()}
+    review = review_save(tenant=org.tenant, actor=org.manager, review=review, scores=scores)
+    return review_share(tenant=org.tenant, actor=org.manager, review=review)
+
+
 def make_action_item(org: Org):
     # About the rep, owned by the rep, added by their manager: every role sees it.
     return ActionItemFactory(
@@ -459,6 +468,21 @@ EXPECTED: dict[str, Row] = {
     "accountability:action_item_reopen": signed_in(NOT_ALLOWED, obj=make_action_item),
     "accountability:scorecard_mine": managers_and_admins(),
     "accountability:scorecard": Row(LOGIN, FORBIDDEN, OK, OK, obj=make_scorecard_manager),
+    # Reviews: managers' and admins' page, its CSV and one-click start (POST only); a
+    # review (shared: its member reads it) and its printable page; its writes take POST only
+    # (roles, drafts and stale saves in tests/accountability/test_review_editor.py).
+    "accountability:reviews": managers_and_admins(),
+    "accountability:reviews_csv": managers_and_admins(),
+    "accountability:review_start": Row(LOGIN, FORBIDDEN, NOT_ALLOWED, NOT_ALLOWED),
+    "accountability:review": signed_in(OK, obj=make_review),
+    "accountability:review_print": signed_in(OK, obj=make_review),
+    "accountability:review_save": Row(LOGIN, FORBIDDEN, NOT_ALLOWED, NOT_ALLOWED, obj=make_review),
+    "accountability:review_correct": Row(
+        LOGIN, FORBIDDEN, NOT_ALLOWED, NOT_ALLOWED, obj=make_review
+    ),
+    "accountability:review_acknowledge": signed_in(NOT_ALLOWED, obj=make_review),
+    "accountability:mine": EVERY_MEMBER,
+    "accountability:criteria": EVERY_MEMBER,
     "notifications:index": EVERY_MEMBER,
     "notifications:mark_read": POST_ONLY,
     # The admin's notification: it sends them where it points; anyone else's is a 404.
