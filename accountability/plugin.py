@@ -1,7 +1,7 @@
 """What accountability adds to the core (see ``spm.plugins``)."""
 
 from spm import plugins
-from spm.plugins import DashboardCard, NavEntry
+from spm.plugins import DashboardCard, NavEntry, SeedStep
 from spm.tenancy.models import Role
 
 from .selectors import reviews as review_selectors
@@ -30,8 +30,8 @@ plugins.api_routes.register(api_reviews.register)
 
 # Action items: everyone's "My action items"; a home card for whoever owns an overdue item
 # (and for managers, their team's overdue count); the ``action-items`` API.
-from . import api_action_items
-from .selectors import action_items as action_item_selectors
+from . import api_action_items  # noqa: E402
+from .selectors import action_items as action_item_selectors  # noqa: E402
 
 plugins.api_routes.register(api_action_items.register)
 plugins.nav_entries.register(
@@ -56,3 +56,27 @@ plugins.nav_entries.register(
         order=9,
     )
 )
+# The demo's action items: open, overdue and done, owed by reps and by their managers.
+from . import demo_action_items  # noqa: E402
+
+plugins.seed_steps.register(SeedStep("accountability", demo_action_items.seed_action_items))
+
+# Recognition: the organisation's leaderboard for everyone; reps and managers see their
+# latest recognitions and streak on their home page; the read-only ``recognitions`` API;
+# the demo's quota-club history.
+from . import api_recognitions, demo  # noqa: E402
+from .selectors import recognition as recognition_selectors  # noqa: E402
+
+plugins.api_routes.register(api_recognitions.register)
+plugins.nav_entries.register(NavEntry("accountability:leaderboard", "Leaderboard", "flag", order=10))
+plugins.dashboard_cards.register(
+    DashboardCard(
+        key="accountability-recognition",
+        template="accountability/_card_recognition.html",
+        load=recognition_selectors.recognition_card,
+        roles={Role.REP, Role.MANAGER},
+        column="side",
+        order=5,
+    )
+)
+plugins.seed_steps.register(SeedStep("accountability", demo.seed_accountability))

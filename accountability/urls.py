@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import action_items, reviews, scorecard
+from .views import action_items, recognition, reviews, scorecard
 
 app_name = "accountability"
 urlpatterns: list = [
@@ -31,4 +31,7 @@ urlpatterns: list = [
     # A manager's scorecard: one's own, or a manager's below one (admins: anyone's).
     path("scorecard/", scorecard.scorecard_mine, name="scorecard_mine"),
     path("scorecard/<int:member_id>/", scorecard.scorecard, name="scorecard"),
+    # Recognition: the organisation's leaderboard and giving a recognition (POST only).
+    path("leaderboard/", recognition.leaderboard_page, name="leaderboard"),
+    path("recognitions/give/", recognition.recognition_give_view, name="give"),
 ]

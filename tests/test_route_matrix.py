@@ -34,6 +34,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, resolve
 from django.urls.converters import IntConverter, PathConverter
 from django.urls.resolvers import RoutePattern
 
+from accountability.models import Recognition
 from accountability.services import ScoreInput, review_save, review_share, review_start
 from quotas.models import Quota, Sale, SeasonalityProfile
 from spm.calendars.models import Holiday, TimeOff
@@ -283,14 +284,6 @@ def make_plan_task(org: Org):
     return PlanTaskFactory(member=org.rep)
 
 
-def make_review(org: Org):
-    """The rep's review by their manager, shared: the rep reads it, the manager edits it."""
-    review = review_start(tenant=org.tenant, actor=org.manager, member=org.rep)
-    scores = {score.criterion_id: ScoreInput(final_score=3) for score in review.scores.all()}
-    review = review_save(tenant=org.tenant, actor=org.manager, review=review, scores=scores)
-    return review_share(tenant=org.tenant, actor=org.manager, review=review)
-
-
 def make_action_item(org: Org):
     # About the rep, owned by the rep, added by their manager: every role sees it.
     return ActionItemFactory(
@@ -303,6 +296,27 @@ def make_action_item(org: Org):
 
 def make_scorecard_manager(org: Org) -> Membership:
     return org.manager  # The rep may not read it (403), the manager theirs, the admin anyone's.
+
+
+def make_review(org: Org):
+    """The rep's review by their manager, shared: the rep reads it, the manager edits it."""
+    review = review_start(tenant=org.tenant, actor=org.manager, member=org.rep)
+    scores = {score.criterion_id: ScoreInput(final_score=3) for score in review.scores.all()}
+    review = review_save(tenant=org.tenant, actor=org.manager, review=review, scores=scores)
+    return review_share(tenant=org.tenant, actor=org.manager, review=review)
+
+
+def make_recognition(org: Org) -> Recognition:
+    return Recognition.all_tenants.create(
+        tenant=org.tenant,
+        member=org.outsider_rep,
+        kind=Recognition.Kind.KUDOS,
+        title="Customer hero",
+        period_start=dt.date(2026, 3, 1),
+        period_end=dt.date(2026, 3, 31),
+        reason="Saved the renewal.",
+        granted_by=org.admin,
+    )
 
 
 # Platform-level objects: no organisation's; the platform superuser administers them.
@@ -458,16 +472,11 @@ EXPECTED: dict[str, Row] = {
     "activities:account_warning": EVERY_MEMBER,
     "activities:edit": Row(LOGIN, OK, FORBIDDEN, OK, obj=make_activity),
     "activities:delete": Row(LOGIN, OK, FORBIDDEN, OK, obj=make_activity),
-    # Action items: everyone's own page; adding and an item's actions take POST only (who
-    # may, and other organisations, in tests/accountability/test_action_items_page.py). The
-    # scorecard: a manager's own, their line's and the admins' (tests/accountability/test_scorecard.py).
-    "accountability:action_items": EVERY_MEMBER,
-    "accountability:action_item_add": POST_ONLY,
-    "accountability:action_item_complete": signed_in(NOT_ALLOWED, obj=make_action_item),
-    "accountability:action_item_drop": signed_in(NOT_ALLOWED, obj=make_action_item),
-    "accountability:action_item_reopen": signed_in(NOT_ALLOWED, obj=make_action_item),
-    "accountability:scorecard_mine": managers_and_admins(),
-    "accountability:scorecard": Row(LOGIN, FORBIDDEN, OK, OK, obj=make_scorecard_manager),
+    # Recognition: the leaderboard is the whole organisation's; giving one takes POST only,
+    # from a manager or an admin (roles and other organisations in
+    # tests/accountability/test_leaderboard.py).
+    "accountability:leaderboard": EVERY_MEMBER,
+    "accountability:give": Row(LOGIN, FORBIDDEN, NOT_ALLOWED, NOT_ALLOWED),
     # Reviews: managers' and admins' page, its CSV and one-click start (POST only); a
     # review (shared: its member reads it) and its printable page; its writes take POST only
     # (roles, drafts and stale saves in tests/accountability/test_review_editor.py).
@@ -483,6 +492,16 @@ EXPECTED: dict[str, Row] = {
     "accountability:review_acknowledge": signed_in(NOT_ALLOWED, obj=make_review),
     "accountability:mine": EVERY_MEMBER,
     "accountability:criteria": EVERY_MEMBER,
+    # Action items: everyone's own page; adding and an item's actions take POST only (who
+    # may, and other organisations, in tests/accountability/test_action_items_page.py). The
+    # scorecard: a manager's own, their line's and the admins' (tests/accountability/test_scorecard.py).
+    "accountability:action_items": EVERY_MEMBER,
+    "accountability:action_item_add": POST_ONLY,
+    "accountability:action_item_complete": signed_in(NOT_ALLOWED, obj=make_action_item),
+    "accountability:action_item_drop": signed_in(NOT_ALLOWED, obj=make_action_item),
+    "accountability:action_item_reopen": signed_in(NOT_ALLOWED, obj=make_action_item),
+    "accountability:scorecard_mine": managers_and_admins(),
+    "accountability:scorecard": Row(LOGIN, FORBIDDEN, OK, OK, obj=make_scorecard_manager),
     "notifications:index": EVERY_MEMBER,
     "notifications:mark_read": POST_ONLY,
     # The admin's notification: it sends them where it points; anyone else's is a 404.
@@ -814,6 +833,13 @@ EXPECTED: dict[str, Row] = {
     "activity-bulk": api(NOT_ALLOWED, NOT_ALLOWED, NOT_ALLOWED),
     r"api/v1/activities/bulk\.(?P<format>[a-z0-9]+)/?$": api(
         NOT_ALLOWED, NOT_ALLOWED, NOT_ALLOWED, values=FORMAT
+    ),
+    # Recognitions: read-only, the whole organisation's, as the leaderboard.
+    "recognition-list": api(),
+    r"api/v1/recognitions\.(?P<format>[a-z0-9]+)/?$": api(values=FORMAT),
+    "recognition-detail": api(obj=make_recognition),
+    r"api/v1/recognitions/(?P<pk>[^/.]+)\.(?P<format>[a-z0-9]+)/?$": api(
+        obj=make_recognition, values=FORMAT
     ),
     # Selling time: figures of the people the caller sees (reps themselves).
     "selling-time-list": api(),

@@ -68,9 +68,10 @@ def _leaderboard_url(month: dt.date) -> str:
     return f"{reverse('accountability:leaderboard')}?period=month&at={month:%Y-%m}"
 
 
-def quota_club_close(*, tenant: Tenant, month: dt.date) -> list[Recognition]:
+def quota_club_close(*, tenant: Tenant, month: dt.date, tell: bool = True) -> list[Recognition]:
     """Grant ``month``'s quota club to everyone at ≥ 100% who does not hold it yet and tell
-    them; returns the new recognitions (empty when there is nobody new)."""
+    them (``tell=False``: history written after the fact, e.g. the demo's past months, is
+    not news); returns the new recognitions (empty when there is nobody new)."""
     first = month.replace(day=1)
     last = add_months(first, 1) - dt.timedelta(days=1)
     with transaction.atomic():
@@ -98,7 +99,9 @@ def quota_club_close(*, tenant: Tenant, month: dt.date) -> list[Recognition]:
         )
         notify(
             tenant=tenant,
-            messages=[
+            messages=[]
+            if not tell
+            else [
                 Message(
                     recipient=recognition.member,
                     kind=QUOTA_CLUB_KIND,
