@@ -204,3 +204,26 @@ def test_a_manager_may_not_change_an_item_outside_their_tree(org):
     item = ActionItemFactory(member=org.outsider_rep, due_date=days(3, org))
     with tenant_context(org.tenant), pytest.raises(PermissionDenied):
         action_item_update(tenant=org.tenant, actor=org.manager, item=item, version=1, title="Mine")
+
+
+def test_the_demo_gets_open_overdue_and_done_items_once(org):
+    from accountability.demo_action_items import seed_action_items
+    from spm.demo.seed import SeededOrg
+
+    seeded = SeededOrg(
+        tenant=org.tenant, admin=org.admin, managers=[org.manager], reps=[org.rep, org.outsider_rep]
+    )
+    with tenant_context(org.tenant):
+        seed_action_items(org=seeded)
+        first = ActionItem.objects.count()
+        seed_action_items(org=seeded)
+        assert ActionItem.objects.count() == first
+        today = org.tenant.today()
+        rep_items = ActionItem.objects.filter(owner=org.rep)
+        assert rep_items.filter(status="open", due_date__lt=today).exists()
+        assert rep_items.filter(status="open", due_date__gte=today).exists()
+        assert rep_items.filter(status="done", completed_at__isnull=False).exists()
+        manager_items = ActionItem.objects.filter(owner=org.manager, member=org.rep)
+        assert manager_items.filter(status="open", due_date__lt=today).exists()
+        # The outsider's manager is the admin: they owe the outsider items too.
+        assert ActionItem.objects.filter(owner=org.admin, member=org.outsider_rep).exists()
