@@ -60,3 +60,23 @@ plugins.nav_entries.register(
 from . import demo_action_items  # noqa: E402
 
 plugins.seed_steps.register(SeedStep("accountability", demo_action_items.seed_action_items))
+
+# Recognition: the organisation's leaderboard for everyone; reps and managers see their
+# latest recognitions and streak on their home page; the read-only ``recognitions`` API;
+# the demo's quota-club history.
+from . import api_recognitions, demo  # noqa: E402
+from .selectors import recognition as recognition_selectors  # noqa: E402
+
+plugins.api_routes.register(api_recognitions.register)
+plugins.nav_entries.register(NavEntry("accountability:leaderboard", "Leaderboard", "flag", order=10))
+plugins.dashboard_cards.register(
+    DashboardCard(
+        key="accountability-recognition",
+        template="accountability/_card_recognition.html",
+        load=recognition_selectors.recognition_card,
+        roles={Role.REP, Role.MANAGER},
+        column="side",
+        order=5,
+    )
+)
+plugins.seed_steps.register(SeedStep("accountability", demo.seed_accountability))
