@@ -155,6 +155,8 @@ def reviews(request: HttpRequest) -> HttpResponse:
             "periods": period_options(template.cadence, tenant.today(), start),
             "query": urlencode({"period": key}),
             "is_current": start <= tenant.today() <= end,
+            # A period is reviewed once it has started (the services refuse earlier).
+            "has_started": start <= tenant.today(),
         },
     )
 

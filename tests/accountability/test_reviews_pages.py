@@ -174,3 +174,12 @@ def test_the_reviews_page_stays_within_its_query_budget(
     client.get(REVIEWS)
     with django_assert_max_num_queries(14):
         client.get(REVIEWS)
+
+
+def test_a_period_not_begun_offers_no_start_and_starting_it_says_why(org, client_for, today):
+    client = client_for(org.manager)
+    page = client.get(REVIEWS, {"period": "2026-Q2"}).content.decode()
+    assert "Start review" not in page and "Reviews start once the period has begun" in page
+    response = client.post(START, {"member": org.rep.pk, "period": "2026-Q2"}, follow=True)
+    assert "has not started yet" in response.content.decode()
+    assert not Review.all_tenants.exists()
