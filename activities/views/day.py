@@ -167,12 +167,14 @@ def log(request: HttpRequest) -> HttpResponse:
     except BadRequest:
         the_day = today
     form = ActivityForm(request.POST, tenant=tenant, types=selectors.active_types(tenant=tenant))
-    form.is_valid()  # Every field is optional text: the service checks the values.
     saved = None
-    try:
-        saved = activity_create(tenant=tenant, actor=viewer, member=viewer, **form.values())
-    except ValidationError as error:
-        form.show(error)
+    # Every field is optional text and the service checks the values; only text that is no
+    # text at all (a NUL character) stops here, with the form's message.
+    if form.is_valid():
+        try:
+            saved = activity_create(tenant=tenant, actor=viewer, member=viewer, **form.values())
+        except ValidationError as error:
+            form.show(error)
     if saved is not None and not request.htmx:
         messages.success(
             request, f"Logged {saved.type.name.lower()}, {saved.duration_minutes} min."
@@ -300,7 +302,10 @@ def edit(request: HttpRequest, pk: int) -> HttpResponse:
         )
 
     form = _edit_form(request, activity, request.POST)
-    form.is_valid()
+    template = "activities/_row_edit.html" if request.htmx else "activities/activity_edit.html"
+    if not form.is_valid():  # A NUL character; the service checks everything else.
+        context = _edit_context(request, activity, form, page_day)
+        return render(request, template, context, status=200 if request.htmx else 400)
     try:
         saved = activity_update(
             tenant=tenant,
@@ -317,12 +322,10 @@ def edit(request: HttpRequest, pk: int) -> HttpResponse:
         )
         form = _edit_form(request, current)
         context = _edit_context(request, current, form, page_day, stale=STALE_EDIT)
-        template = "activities/_row_edit.html" if request.htmx else "activities/activity_edit.html"
         return render(request, template, context, status=200 if request.htmx else 409)
     except ValidationError as error:
         form.show(error)
         context = _edit_context(request, activity, form, page_day)
-        template = "activities/_row_edit.html" if request.htmx else "activities/activity_edit.html"
         return render(request, template, context, status=200 if request.htmx else 400)
     if request.htmx:
         saved = selectors.visible_activity(tenant=tenant, viewer=viewer, activity_id=saved.pk)

@@ -133,6 +133,7 @@ def test_htmx_gets_a_blank_form_and_the_new_list_and_bar_out_of_band(org, client
         ({"date": "2026-03-17"}, "date", "up to today"),
         ({"date": "yesterday"}, "date", "YYYY-MM-DD"),
         ({"notes": "x" * 2001}, "notes", "Notes hold up to 2,000 characters."),
+        ({"notes": "a\x00b"}, "notes", "Null characters are not allowed."),
     ],
 )
 @pytest.mark.parametrize("htmx", [False, True])
@@ -236,16 +237,22 @@ def test_a_stale_edit_shows_the_current_values(org, client_for, today):
     assert (activity.notes, activity.duration_minutes) == ("changed elsewhere", 30)
 
 
-def test_an_edit_with_bad_input_shows_the_message_and_changes_nothing(org, client_for, today):
+@pytest.mark.parametrize(
+    ("fields", "message"),
+    [
+        ({"duration_minutes": "2000"}, "whole number of minutes from 1 to 1,440"),
+        ({"notes": "\x00"}, "Null characters are not allowed."),
+    ],
+)
+def test_an_edit_with_bad_input_shows_the_message_and_changes_nothing(
+    org, client_for, today, fields, message
+):
     activity = logged(org, org.rep, "Call", 30)
-    response = client_for(org.rep).post(
-        edit_url(activity),
-        {"type": kind(org, "Call").pk, "date": TODAY.isoformat(), "duration_minutes": "2000"},
-        **HTMX,
-    )
-    assert "whole number of minutes from 1 to 1,440" in response.content.decode()
+    values = {"type": kind(org, "Call").pk, "date": TODAY.isoformat(), "duration_minutes": "45"}
+    response = client_for(org.rep).post(edit_url(activity), values | fields, **HTMX)
+    assert message in response.content.decode()
     activity.refresh_from_db()
-    assert activity.duration_minutes == 30
+    assert (activity.duration_minutes, activity.version) == (30, 1)
 
 
 def test_moving_an_activity_to_another_day_takes_it_off_this_one(org, client_for, today):
