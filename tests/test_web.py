@@ -62,6 +62,7 @@ def test_admin_sees_every_navigation_item(org, client_for):
         "My territories",
         "Territory balance",
         "Calendar",
+        "Leaderboard",
         "Notifications",
         "Invitations",
         "Settings",
@@ -84,6 +85,7 @@ def test_manager_sees_team_but_no_administration(org, client_for):
         "My territories",
         "Territory balance",
         "Calendar",
+        "Leaderboard",
         "Notifications",
         "API docs",
     }
@@ -100,6 +102,7 @@ def test_rep_sees_neither_team_nor_administration(org, client_for):
         "My quota",
         "My territories",
         "Calendar",
+        "Leaderboard",
         "Notifications",
         "API docs",
     }
@@ -324,8 +327,9 @@ def test_manager_dashboard_query_count_does_not_grow_with_the_team(
     territory_world(org, territories=8, accounts_each=5)
     # 8 queries for the page and its own cards, 2 for territories' card, 3 for quotas' (no
     # quota this month: their own, then the reporting lines and the team's), 2 for selling
-    # time's (the reporting lines, the week's minutes); 1 to spare.
-    with django_assert_max_num_queries(16):
+    # time's (the reporting lines, the week's minutes), 2 for the Recognition card (the
+    # latest recognitions, the streak); 1 to spare.
+    with django_assert_max_num_queries(18):
         response = client.get(HOME)
     assert response.status_code == 200
     assert len(response.context["dashboard"].team) == 31
@@ -437,8 +441,9 @@ def test_rep_dashboard_query_count_is_bounded(org, client_for, django_assert_max
         HolidayFactory(tenant=org.tenant, date=today + dt.timedelta(days=3 + 7 * n))
     territory_world(org, territories=8, accounts_each=5)
     # 7 queries for the page and its own cards, 2 for territories' card, 1 for My day's
-    # (today's minutes by category), 1 for My plan's (today's tasks); 1 to spare.
-    with django_assert_max_num_queries(12):
+    # (today's minutes by category), 1 for My plan's (today's tasks), 2 for the Recognition
+    # card (the latest recognitions, the streak); 1 to spare.
+    with django_assert_max_num_queries(14):
         response = client.get(HOME)
     assert response.status_code == 200
     assert len(response.context["dashboard"].time_off) == 5
