@@ -44,10 +44,13 @@ from django.urls.exceptions import Resolver404
 from django.urls.resolvers import RoutePattern
 from playwright.sync_api import Page, expect
 
+from accountability.models import Review
+from accountability.services import ScoreInput, review_save, review_share, review_start
 from activities.models import Activity, ActivityType, PlanTask
 from quotas.models import Quota, Sale, SeasonalityProfile
 from spm.calendars.models import Holiday, TimeOff
 from spm.notifications.models import Notification
+from spm.tenancy.context import tenant_context
 from spm.tenancy.models import ApiToken, AuditEvent, Invitation, Role
 from spm.tenancy.services import api_token_issue, audit
 from territories.models import Account, AccountAssignment, AccountImport, AssignmentRule, Territory
@@ -230,6 +233,20 @@ def rep_plan_task(f: Fixtures) -> PlanTask:
 
 
 
+def rep_review(f: Fixtures) -> Review:
+    """The rep's review by their manager, shared: the manager edits it, the rep reads and
+    acknowledges it. Made once, through the services, on first use."""
+    found = Review.all_tenants.filter(member=f.org.rep).order_by("pk").first()
+    if found is not None:
+        return found
+    tenant, manager = f.org.tenant, f.org.manager
+    with tenant_context(tenant):
+        review = review_start(tenant=tenant, actor=manager, member=f.org.rep)
+        scores = {s.criterion_id: ScoreInput(3, "On track") for s in review.scores.all()}
+        review = review_save(tenant=tenant, actor=manager, review=review, scores=scores)
+        return review_share(tenant=tenant, actor=manager, review=review)
+
+
 def rep_activity(f: Fixtures) -> Activity:
     """The rep's first activity: its edit and delete pages are the rep's and an admin's."""
     return Activity.all_tenants.filter(member=f.org.rep).order_by("pk").first()
@@ -250,6 +267,11 @@ PARAMETERS: dict[str, Filler] = {
     "activities:plan_task_complete": lambda f: {"pk": rep_plan_task(f).pk},
     "activities:plan_task_dismiss": lambda f: {"pk": rep_plan_task(f).pk},
     "activities:plan_task_reopen": lambda f: {"pk": rep_plan_task(f).pk},
+    "accountability:review": lambda f: {"pk": rep_review(f).pk},
+    "accountability:review_print": lambda f: {"pk": rep_review(f).pk},
+    "accountability:review_save": lambda f: {"pk": rep_review(f).pk},
+    "accountability:review_acknowledge": lambda f: {"pk": rep_review(f).pk},
+    "accountability:review_correct": lambda f: {"pk": rep_review(f).pk},
     "activities:edit": lambda f: {"pk": rep_activity(f).pk},
     "activities:delete": lambda f: {"pk": rep_activity(f).pk},
     "account_confirm_email": lambda f: {"key": EmailConfirmationHMAC(f.unverified_email).key},
@@ -310,6 +332,9 @@ MUST_CHECK = {
         "activities:plan",
         "activities:day",
         "activities:week",
+        "accountability:mine",
+        "accountability:criteria",
+        "accountability:review",
         "activities:edit",
     },
     "manager": {
@@ -319,6 +344,8 @@ MUST_CHECK = {
         "territories:balance",
         "quotas:grid",
         "quotas:team",
+        "accountability:reviews",
+        "accountability:review",
         "quotas:detail",
         "activities:team",
         "activities:day",
