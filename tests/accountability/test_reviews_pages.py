@@ -3,6 +3,7 @@ review), drafts, shared and acknowledged; starting a review in one click; choosi
 period; its CSV export; roles, other organisations and a query budget for 50 reps."""
 
 import csv
+import datetime as dt
 import io
 
 import pytest
@@ -10,7 +11,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from accountability.models import Review, ReviewScore
+from accountability.models import Review, ReviewScore, ReviewTemplate
 
 from ..factories import MembershipFactory
 from .review_pages_helpers import acknowledged, shared, started, today_fixture  # noqa: F401
@@ -183,3 +184,24 @@ def test_a_period_not_begun_offers_no_start_and_starting_it_says_why(org, client
     response = client.post(START, {"member": org.rep.pk, "period": "2026-Q2"}, follow=True)
     assert "has not started yet" in response.content.decode()
     assert not Review.all_tenants.exists()
+
+
+def test_a_monthly_template_reviews_by_month(org, client_for, today):
+    ReviewTemplate.all_tenants.filter(tenant=org.tenant).update(cadence="monthly")
+    client = client_for(org.manager)
+    response = client.get(REVIEWS, {"period": "2026-02"})
+    assert (response.context["page"].start, response.context["page"].end) == (
+        dt.date(2026, 2, 1),
+        dt.date(2026, 2, 28),
+    )
+    assert "February 2026" in response.content.decode()
+    assert client.get(REVIEWS).context["period_key"] == "2026-03"
+    client.post(START, {"member": org.rep.pk, "period": "2026-02"})
+    review = Review.all_tenants.get(member=org.rep)
+    assert (review.period_start, review.period_end) == (dt.date(2026, 2, 1), dt.date(2026, 2, 28))
+
+
+def test_the_csv_refuses_a_malformed_period(org, client_for, today):
+    response = client_for(org.manager).get(CSV, {"period": "Q3"})
+    assert response.status_code == 400
+    assert "Give the period as YYYY-Qn" in response.content.decode()
