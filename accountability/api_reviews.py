@@ -408,7 +408,7 @@ class ReviewViewSet(
         responses={200: ReviewSerializer, 409: CONFLICT},
     )
     @action(detail=True, methods=["post"])
-    def share(self, request, pk=None):
+    def share(self, request, pk=None, **kwargs):
         review = self.get_object()
         data = VersionSerializer(data=request.data)
         data.is_valid(raise_exception=True)
@@ -427,7 +427,7 @@ class ReviewViewSet(
         responses={200: ReviewSerializer, 409: CONFLICT},
     )
     @action(detail=True, methods=["post"])
-    def acknowledge(self, request, pk=None):
+    def acknowledge(self, request, pk=None, **kwargs):
         review = self.get_object()
         data = AcknowledgeSerializer(data=request.data)
         data.is_valid(raise_exception=True)
@@ -448,7 +448,7 @@ class ReviewViewSet(
         responses={201: ReviewSerializer},
     )
     @action(detail=True, methods=["post"])
-    def correct(self, request, pk=None):
+    def correct(self, request, pk=None, **kwargs):
         review = self.get_object()
         correction = services.review_correct(
             tenant=self.tenant, actor=self.membership, review=review

@@ -34,7 +34,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, resolve
 from django.urls.converters import IntConverter, PathConverter
 from django.urls.resolvers import RoutePattern
 
-from accountability.models import Recognition
+from accountability.models import Recognition, ReviewTemplate
 from accountability.services import ScoreInput, review_save, review_share, review_start
 from quotas.models import Quota, Sale, SeasonalityProfile
 from spm.calendars.models import Holiday, TimeOff
@@ -304,6 +304,11 @@ def make_review(org: Org):
     scores = {score.criterion_id: ScoreInput(final_score=3) for score in review.scores.all()}
     review = review_save(tenant=org.tenant, actor=org.manager, review=review, scores=scores)
     return review_share(tenant=org.tenant, actor=org.manager, review=review)
+
+
+def make_review_template(org: Org) -> ReviewTemplate:
+    """The organisation's default template: every member reads it."""
+    return ReviewTemplate.objects.filter(tenant=org.tenant).order_by("pk").first()
 
 
 def make_recognition(org: Org) -> Recognition:
@@ -682,6 +687,22 @@ EXPECTED: dict[str, Row] = {
     "admin:activities_activity_history": admin_site(obj=make_activity),
     "admin/activities/activity/<path:object_id>/": admin_site(TO_CHANGE_PAGE, obj=make_activity),
     "admin:activities_activity_import": admin_site(),
+    # Review templates are versioned through the service, never deleted; reviews and their
+    # scores are read only (tests/accountability/test_admin_accountability.py).
+    "admin:accountability_reviewtemplate_changelist": admin_site(),
+    "admin:accountability_reviewtemplate_add": admin_site(),
+    "admin:accountability_reviewtemplate_change": admin_site(obj=make_review_template),
+    "admin:accountability_reviewtemplate_delete": admin_site(FORBIDDEN, obj=make_review_template),
+    "admin:accountability_reviewtemplate_history": admin_site(obj=make_review_template),
+    "admin/accountability/reviewtemplate/<path:object_id>/": admin_site(
+        TO_CHANGE_PAGE, obj=make_review_template
+    ),
+    "admin:accountability_review_changelist": admin_site(),
+    "admin:accountability_review_add": admin_site(FORBIDDEN),
+    "admin:accountability_review_change": admin_site(obj=make_review),
+    "admin:accountability_review_delete": admin_site(FORBIDDEN, obj=make_review),
+    "admin:accountability_review_history": admin_site(obj=make_review),
+    "admin/accountability/review/<path:object_id>/": admin_site(TO_CHANGE_PAGE, obj=make_review),
     "admin:activities_plantask_changelist": admin_site(),
     "admin:activities_plantask_add": admin_site(FORBIDDEN),
     "admin:activities_plantask_change": admin_site(obj=make_plan_task),
@@ -833,6 +854,32 @@ EXPECTED: dict[str, Row] = {
     "activity-bulk": api(NOT_ALLOWED, NOT_ALLOWED, NOT_ALLOWED),
     r"api/v1/activities/bulk\.(?P<format>[a-z0-9]+)/?$": api(
         NOT_ALLOWED, NOT_ALLOWED, NOT_ALLOWED, values=FORMAT
+    ),
+    # Reviews: the rep reads their own once shared, the manager their report's, the admin
+    # everyone's; starting, saving, sharing, acknowledging and correcting are POST or PATCH
+    # (roles, drafts and stale versions in tests/accountability/test_api_reviews.py).
+    "review-list": api(),
+    r"api/v1/reviews\.(?P<format>[a-z0-9]+)/?$": api(values=FORMAT),
+    "review-detail": api(obj=make_review),
+    r"api/v1/reviews/(?P<pk>[^/.]+)\.(?P<format>[a-z0-9]+)/?$": api(obj=make_review, values=FORMAT),
+    "review-share": api(NOT_ALLOWED, NOT_ALLOWED, NOT_ALLOWED, obj=make_review),
+    r"api/v1/reviews/(?P<pk>[^/.]+)/share\.(?P<format>[a-z0-9]+)/?$": api(
+        NOT_ALLOWED, NOT_ALLOWED, NOT_ALLOWED, obj=make_review, values=FORMAT
+    ),
+    "review-acknowledge": api(NOT_ALLOWED, NOT_ALLOWED, NOT_ALLOWED, obj=make_review),
+    r"api/v1/reviews/(?P<pk>[^/.]+)/acknowledge\.(?P<format>[a-z0-9]+)/?$": api(
+        NOT_ALLOWED, NOT_ALLOWED, NOT_ALLOWED, obj=make_review, values=FORMAT
+    ),
+    "review-correct": api(NOT_ALLOWED, NOT_ALLOWED, NOT_ALLOWED, obj=make_review),
+    r"api/v1/reviews/(?P<pk>[^/.]+)/correct\.(?P<format>[a-z0-9]+)/?$": api(
+        NOT_ALLOWED, NOT_ALLOWED, NOT_ALLOWED, obj=make_review, values=FORMAT
+    ),
+    # Review templates: every member reads every version (read only).
+    "review-template-list": api(),
+    r"api/v1/review-templates\.(?P<format>[a-z0-9]+)/?$": api(values=FORMAT),
+    "review-template-detail": api(obj=make_review_template),
+    r"api/v1/review-templates/(?P<pk>[^/.]+)\.(?P<format>[a-z0-9]+)/?$": api(
+        obj=make_review_template, values=FORMAT
     ),
     # Recognitions: read-only, the whole organisation's, as the leaderboard.
     "recognition-list": api(),
