@@ -135,3 +135,16 @@ def test_a_manager_reviews_a_rep_who_acknowledges_it(page: Page, world):
     page.goto("/accountability/criteria/")
     expect(page.get_by_text("Meets: 90–110% of quota")).to_be_visible()
     assert serious_violations(page) == []
+
+
+def test_the_editor_fits_a_phone(page: Page, world):
+    rep = world[2]
+    page.set_viewport_size({"width": 390, "height": 844})
+    log_in(page, "manager@acme.test")
+    page.goto("/accountability/reviews/")
+    page.get_by_role("button", name="Start the review of Alex Rep").click()
+    expect(page.locator("fieldset[data-criterion]")).to_have_count(6)
+    assert Review.all_tenants.filter(member=rep).exists()
+    width = page.evaluate("() => document.documentElement.scrollWidth")
+    assert width <= 390, f"the editor is {width} pixels wide on a 390-pixel screen"
+    assert serious_violations(page) == []
