@@ -336,6 +336,7 @@ MUST_CHECK = {
         "accountability:criteria",
         "accountability:review",
         "activities:edit",
+        "accountability:leaderboard",
     },
     "manager": {
         "home",
@@ -349,6 +350,7 @@ MUST_CHECK = {
         "quotas:detail",
         "activities:team",
         "activities:day",
+        "accountability:leaderboard",
     },
     "admin": {
         "home",
