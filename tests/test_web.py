@@ -63,6 +63,10 @@ def test_admin_sees_every_navigation_item(org, client_for):
         "Territory balance",
         "Calendar",
         "Leaderboard",
+        "My action items",
+        "Scorecard",
+        "Reviews",
+        "My reviews",
         "Notifications",
         "Invitations",
         "Settings",
@@ -86,6 +90,10 @@ def test_manager_sees_team_but_no_administration(org, client_for):
         "Territory balance",
         "Calendar",
         "Leaderboard",
+        "My action items",
+        "Scorecard",
+        "Reviews",
+        "My reviews",
         "Notifications",
         "API docs",
     }
@@ -103,6 +111,8 @@ def test_rep_sees_neither_team_nor_administration(org, client_for):
         "My territories",
         "Calendar",
         "Leaderboard",
+        "My action items",
+        "My reviews",
         "Notifications",
         "API docs",
     }
@@ -250,8 +260,9 @@ def test_admin_dashboard_query_count_does_not_grow_with_the_organisation(
         )
     territory_world(org, territories=8, accounts_each=5)
     # 13 queries for the page and its own cards, 2 for territories' card, 2 for quotas'
-    # (no quota this month: reporting lines, quotas); 1 to spare.
-    with django_assert_max_num_queries(18):
+    # (no quota this month: reporting lines, quotas), 1 for the overdue action items card,
+    # 1 for the review awaiting acknowledgement; 1 to spare.
+    with django_assert_max_num_queries(21):
         response = client.get(HOME)
     assert response.status_code == 200
 
@@ -328,8 +339,9 @@ def test_manager_dashboard_query_count_does_not_grow_with_the_team(
     # 8 queries for the page and its own cards, 2 for territories' card, 3 for quotas' (no
     # quota this month: their own, then the reporting lines and the team's), 2 for selling
     # time's (the reporting lines, the week's minutes), 2 for the Recognition card (the
-    # latest recognitions, the streak); 1 to spare.
-    with django_assert_max_num_queries(18):
+    # latest recognitions, the streak), 2 for the overdue action items card (the overdue
+    # items, the reporting lines), 1 for the review awaiting acknowledgement; 1 to spare.
+    with django_assert_max_num_queries(22):
         response = client.get(HOME)
     assert response.status_code == 200
     assert len(response.context["dashboard"].team) == 31
@@ -442,8 +454,9 @@ def test_rep_dashboard_query_count_is_bounded(org, client_for, django_assert_max
     territory_world(org, territories=8, accounts_each=5)
     # 7 queries for the page and its own cards, 2 for territories' card, 1 for My day's
     # (today's minutes by category), 1 for My plan's (today's tasks), 2 for the Recognition
-    # card (the latest recognitions, the streak); 1 to spare.
-    with django_assert_max_num_queries(14):
+    # card (the latest recognitions, the streak), 1 for the overdue action items card, 1 for
+    # the review awaiting acknowledgement; 1 to spare.
+    with django_assert_max_num_queries(17):
         response = client.get(HOME)
     assert response.status_code == 200
     assert len(response.context["dashboard"].time_off) == 5

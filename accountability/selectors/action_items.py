@@ -143,23 +143,19 @@ class OverdueCard:
 
 def overdue_card(*, tenant: Tenant, viewer: Membership) -> OverdueCard | None:
     """The home card: the viewer's overdue items and, for a manager, their team's overdue
-    count; ``None`` (no card) when there is nothing overdue. Two queries at most."""
+    count; ``None`` (no card) when there is nothing overdue. One query (two for a manager:
+    the organisation's overdue items and its reporting lines)."""
     today = tenant.today()
-    mine = list(
-        ActionItem.objects.filter(
-            tenant=tenant, owner_id=viewer.pk, status=ActionItem.Status.OPEN, due_date__lt=today
-        ).order_by("due_date", "pk")
-    )
-    team = None
-    if viewer.role == Role.MANAGER:
-        tree = report_ids(tenant=tenant, manager=viewer)
-        team = sum(
-            1
-            for owner_id in ActionItem.objects.filter(
-                tenant=tenant, status=ActionItem.Status.OPEN, due_date__lt=today
-            ).values_list("owner_id", flat=True)
-            if owner_id in tree
-        )
+    overdue = ActionItem.objects.filter(
+        tenant=tenant, status=ActionItem.Status.OPEN, due_date__lt=today
+    ).order_by("due_date", "pk")
+    if viewer.role != Role.MANAGER:
+        mine = list(overdue.filter(owner_id=viewer.pk))
+        return OverdueCard(mine=mine, team_overdue=None) if mine else None
+    tree = report_ids(tenant=tenant, manager=viewer)
+    rows = list(overdue.only("pk", "owner_id", "member_id", "title", "due_date"))
+    mine = [item for item in rows if item.owner_id == viewer.pk]
+    team = sum(1 for item in rows if item.owner_id in tree)
     if not mine and not team:
         return None
     return OverdueCard(mine=mine, team_overdue=team)
