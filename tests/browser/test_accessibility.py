@@ -42,9 +42,10 @@ from django.template.loader import select_template
 from django.urls import URLPattern, URLResolver, get_resolver, resolve, reverse
 from django.urls.exceptions import Resolver404
 from django.urls.resolvers import RoutePattern
+from django.utils import timezone
 from playwright.sync_api import Page, expect
 
-from accountability.models import Review
+from accountability.models import ActionItem, Review
 from accountability.services import ScoreInput, review_save, review_share, review_start
 from activities.models import Activity, ActivityType, PlanTask
 from quotas.models import Quota, Sale, SeasonalityProfile
@@ -55,6 +56,7 @@ from spm.tenancy.models import ApiToken, AuditEvent, Invitation, Role
 from spm.tenancy.services import api_token_issue, audit
 from territories.models import Account, AccountAssignment, AccountImport, AssignmentRule, Territory
 
+from ..accountability.factories import ActionItemFactory
 from ..activities.factories import ActivityFactory, PlanTaskFactory
 from ..conftest import Org, build_org
 from ..factories import (
@@ -179,6 +181,37 @@ def build_fixtures() -> Fixtures:
     )
     PlanTaskFactory(member=org.rep, date=today, position=2, title="Prepare the pricing sheet")
     PlanTaskFactory(member=org.rep, date=today, position=3, title="Send the quote", status="done")
+    # Action items: the rep owes one overdue (the home card) and one later; the manager owes
+    # the rep one (both sides of "My action items"); one done recently.
+    ActionItemFactory(
+        member=org.rep,
+        owner=org.rep,
+        created_by=org.manager,
+        title="Update the forecast",
+        due_date=today - dt.timedelta(days=2),
+    )
+    ActionItemFactory(
+        member=org.rep,
+        owner=org.rep,
+        created_by=org.manager,
+        title="Plan the Acme Tools visit",
+        due_date=today + dt.timedelta(days=12),
+    )
+    ActionItemFactory(
+        member=org.rep,
+        owner=org.manager,
+        created_by=org.manager,
+        title="Ride along on a demo",
+        due_date=today + dt.timedelta(days=3),
+    )
+    ActionItemFactory(
+        member=org.rep,
+        owner=org.rep,
+        title="Read the pricing guide",
+        due_date=today,
+        status="done",
+        completed_at=timezone.now(),
+    )
     newcomer = UserFactory(email="newcomer@acme.test")
     EmailAddress.objects.filter(user=newcomer).update(verified=False)
     return Fixtures(
@@ -232,6 +265,10 @@ def rep_plan_task(f: Fixtures) -> PlanTask:
     return PlanTask.all_tenants.filter(member=f.org.rep, status="open").order_by("pk").first()
 
 
+def rep_action_item(f: Fixtures) -> ActionItem:
+    """The rep's first open action item: the rep completes it, their manager drops it."""
+    return ActionItem.all_tenants.filter(owner=f.org.rep, status="open").order_by("pk").first()
+
 
 def rep_review(f: Fixtures) -> Review:
     """The rep's review by their manager, shared: the manager edits it, the rep reads and
@@ -250,6 +287,7 @@ def rep_review(f: Fixtures) -> Review:
 def rep_activity(f: Fixtures) -> Activity:
     """The rep's first activity: its edit and delete pages are the rep's and an admin's."""
     return Activity.all_tenants.filter(member=f.org.rep).order_by("pk").first()
+
 
 # The parameters of each route that takes some, by route name (admin object pages excepted).
 PARAMETERS: dict[str, Filler] = {
@@ -273,6 +311,10 @@ PARAMETERS: dict[str, Filler] = {
     "accountability:review_acknowledge": lambda f: {"pk": rep_review(f).pk},
     "accountability:review_correct": lambda f: {"pk": rep_review(f).pk},
     "activities:edit": lambda f: {"pk": rep_activity(f).pk},
+    "accountability:action_item_complete": lambda f: {"pk": rep_action_item(f).pk},
+    "accountability:action_item_drop": lambda f: {"pk": rep_action_item(f).pk},
+    "accountability:action_item_reopen": lambda f: {"pk": rep_action_item(f).pk},
+    "accountability:scorecard": lambda f: {"member_id": f.org.manager.pk},
     "activities:delete": lambda f: {"pk": rep_activity(f).pk},
     "account_confirm_email": lambda f: {"key": EmailConfirmationHMAC(f.unverified_email).key},
     "account_reset_password_from_key": lambda f: {
@@ -336,6 +378,7 @@ MUST_CHECK = {
         "accountability:criteria",
         "accountability:review",
         "activities:edit",
+        "accountability:action_items",
         "accountability:leaderboard",
     },
     "manager": {
@@ -350,6 +393,8 @@ MUST_CHECK = {
         "quotas:detail",
         "activities:team",
         "activities:day",
+        "accountability:action_items",
+        "accountability:scorecard",
         "accountability:leaderboard",
     },
     "admin": {
