@@ -23,10 +23,12 @@ plugins.dashboard_cards.register(
     )
 )
 
-# The ``reviews`` API (with scores) and the read-only ``review-templates`` API.
-from . import api_reviews  # noqa: E402
+# The ``reviews`` API (with scores) and the read-only ``review-templates`` API; the demo's
+# reviews of last quarter, shared and mostly acknowledged.
+from . import api_reviews, demo_reviews  # noqa: E402
 
 plugins.api_routes.register(api_reviews.register)
+plugins.seed_steps.register(SeedStep("accountability", demo_reviews.seed_reviews))
 
 # Action items: everyone's "My action items"; a home card for whoever owns an overdue item
 # (and for managers, their team's overdue count); the ``action-items`` API.
