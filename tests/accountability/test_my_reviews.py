@@ -8,6 +8,7 @@ from decimal import Decimal
 from django.urls import reverse
 
 from accountability.models import ReviewTemplate
+from accountability.services import review_share
 from spm.tenancy.context import tenant_context
 
 from .factories import CriterionFactory
@@ -128,3 +129,17 @@ def test_another_organisations_people_see_none_of_ours(org, other, client_for, t
     assert response.context["reviews"] == []
     assert client_for(other.rep).post(ack_url(review), {"comment": "x"}).status_code == 404
     assert fresh(org, review).status == "shared"
+
+
+def test_my_reviews_reads_a_fixed_number_of_queries(
+    org, client_for, today, django_assert_max_num_queries
+):
+    shared(org)
+    for day in (dt.date(2025, 11, 1), dt.date(2025, 8, 1), dt.date(2025, 5, 1)):
+        review = scored(org, started(org, day=day))
+        with tenant_context(org.tenant):
+            review_share(tenant=org.tenant, actor=org.manager, review=review)
+    client = client_for(org.rep)
+    assert len(client.get(MINE).context["reviews"]) == 4
+    with django_assert_max_num_queries(12):
+        assert client.get(MINE).status_code == 200

@@ -205,3 +205,21 @@ def test_the_csv_refuses_a_malformed_period(org, client_for, today):
     response = client_for(org.manager).get(CSV, {"period": "Q3"})
     assert response.status_code == 400
     assert "Give the period as YYYY-Qn" in response.content.decode()
+
+
+def test_the_csv_reads_as_many_queries_for_50_reps_as_for_5(org, client_for, today):
+    for _ in range(4):
+        MembershipFactory(tenant=org.tenant, manager=org.manager)
+    shared(org)
+    client = client_for(org.manager)
+
+    def download_queries() -> int:
+        with CaptureQueriesContext(connection) as context:
+            response = client.get(CSV)
+            b"".join(response.streaming_content)
+        return len(context.captured_queries)
+
+    small = download_queries()
+    for rep in [MembershipFactory(tenant=org.tenant, manager=org.manager) for _ in range(45)][:5]:
+        shared(org, member=rep)
+    assert download_queries() == small
