@@ -8,9 +8,9 @@
 - a few recognitions given this month by managers to people in their reporting tree
   (``recognition_give``, so their members are told).
 
-Reviews and action items are added to the demo by their own functions called from
-``seed_accountability`` (see the marked place below). Idempotent: a closed month adds
-nobody again, and a given recognition is keyed by its member and title.
+Reviews and action items are seeded by their own steps (``demo_reviews``,
+``demo_action_items``), registered before this one in ``plugin.py``. Idempotent: a closed
+month adds nobody again, and a given recognition is keyed by its member and title.
 """
 
 from __future__ import annotations
@@ -70,8 +70,6 @@ def seed_given_recognitions(*, org: SeededOrg) -> None:
 
 
 def seed_accountability(*, org: SeededOrg) -> None:
-    """Accountability's demo data, in the order each part needs the one before."""
-    # Reviews and their action items go here, before the recognitions: seed_reviews(org=org),
-    # seed_action_items(org=org).
+    """The demo's recognitions: the quota-club history, then the given ones."""
     seed_quota_club(org=org)
     seed_given_recognitions(org=org)
