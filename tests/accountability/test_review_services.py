@@ -316,7 +316,7 @@ def test_an_indirect_report_is_reviewed_by_the_higher_manager(scope):
     assert review.member == deep
 
 
-def test_another_organisations_member_is_refused(scope, other):
+def test_another_organisations_member_is_refused(other, scope):
     with pytest.raises(ValidationError):
         review_start(tenant=scope.tenant, actor=scope.admin, member=other.rep, period_start=Q1[0])
 
@@ -413,7 +413,9 @@ def test_a_score_outside_1_to_5_is_refused_and_changes_nothing(scope, draft, bad
 
 
 def test_a_criterion_of_another_template_is_refused(scope, draft):
-    stranger = CriterionFactory(tenant=scope.tenant)
+    stranger = CriterionFactory(
+        template=ReviewTemplateFactory(tenant=scope.tenant, effective_from=dt.date(2027, 1, 1))
+    )
     with pytest.raises(ValidationError):
         review_save(
             tenant=scope.tenant,
