@@ -70,7 +70,9 @@ from . import api_recognitions, demo  # noqa: E402
 from .selectors import recognition as recognition_selectors  # noqa: E402
 
 plugins.api_routes.register(api_recognitions.register)
-plugins.nav_entries.register(NavEntry("accountability:leaderboard", "Leaderboard", "flag", order=10))
+plugins.nav_entries.register(
+    NavEntry("accountability:leaderboard", "Leaderboard", "flag", order=10)
+)
 plugins.dashboard_cards.register(
     DashboardCard(
         key="accountability-recognition",
