@@ -45,7 +45,7 @@ from django.urls.resolvers import RoutePattern
 from django.utils import timezone
 from playwright.sync_api import Page, expect
 
-from accountability.models import ActionItem, Review
+from accountability.models import ActionItem, Review, ReviewTemplate
 from accountability.services import ScoreInput, review_save, review_share, review_start
 from activities.models import Activity, ActivityType, PlanTask
 from quotas.models import Quota, Sale, SeasonalityProfile
@@ -360,6 +360,10 @@ ADMIN_OBJECTS: dict[str, Callable[[Fixtures], models.Model]] = {
     ),
     "activities.Activity": rep_activity,
     "activities.PlanTask": rep_plan_task,
+    "accountability.ReviewTemplate": lambda f: (
+        ReviewTemplate.all_tenants.filter(tenant=f.org.tenant).order_by("pk").first()
+    ),
+    "accountability.Review": rep_review,
 }
 
 # Pages each role must have checked: a floor, not the list (which comes from the URLconf).
