@@ -203,6 +203,9 @@ class ReviewTemplateAdmin(TenantScopedAdmin):
 
 class ReviewScoreInline(TenantScopedInline):
     model = ReviewScore
+    # Stacked: a table of read-only cells and long notes would scroll sideways on a phone,
+    # with nothing in it to reach by keyboard.
+    template = "admin/edit_inline/stacked.html"
     fields = ["criterion", "evidence", "suggested_score", "final_score", "note"]
     readonly_fields = fields
     extra = 0
