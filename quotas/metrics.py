@@ -24,6 +24,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from decimal import Decimal
 
+from django.db import connection
 from django.db.models import Count, Sum
 
 from spm.tenancy.models import Tenant
@@ -55,6 +56,10 @@ class MetricSource:
     label: str
     unit: Decimal
     achieved: Achieved
+    # Optionally the same figures in SQL, for PostgreSQL's attainment to sum teams in one
+    # statement: a function returning a SELECT of ``(member_id, amount)``, one row per
+    # member, for ``%(tenant)s`` from ``%(start)s`` to ``%(end)s`` (both included).
+    span_sql: Callable[[], str] | None = None
 
 
 class MetricRegistry:
@@ -154,7 +159,33 @@ def deals_achieved(
     }
 
 
+def _sales_span_sql(aggregate: str) -> Callable[[], str]:
+    def span_sql() -> str:
+        return (
+            f"SELECT member_id, {aggregate} "
+            f"FROM {connection.ops.quote_name(Sale._meta.db_table)} "
+            "WHERE tenant_id = %(tenant)s AND closed_on BETWEEN %(start)s AND %(end)s "
+            "GROUP BY member_id"
+        )
+
+    return span_sql
+
+
 REVENUE = register(
-    MetricSource(Metric.REVENUE.value, "Revenue", UNIT[Metric.REVENUE], revenue_achieved)
+    MetricSource(
+        Metric.REVENUE.value,
+        "Revenue",
+        UNIT[Metric.REVENUE],
+        revenue_achieved,
+        span_sql=_sales_span_sql("SUM(amount)"),
+    )
 )
-DEALS = register(MetricSource(Metric.DEALS.value, "Deals", UNIT[Metric.DEALS], deals_achieved))
+DEALS = register(
+    MetricSource(
+        Metric.DEALS.value,
+        "Deals",
+        UNIT[Metric.DEALS],
+        deals_achieved,
+        span_sql=_sales_span_sql("COUNT(*)"),
+    )
+)

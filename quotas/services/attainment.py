@@ -165,10 +165,10 @@ def attainment_compute(
         with_source = _with_source(rows, result)
         if not with_source:
             return result
-        achieved = _achieved(tenant, with_source, lines, as_of)
         if connection.vendor == "postgresql":
-            computed = _compute_and_store_in_sql(tenant, with_source, achieved, as_of, result)
+            computed = _compute_and_store_in_sql(tenant, with_source, lines, as_of, result)
         else:
+            achieved = _achieved(tenant, with_source, lines, as_of)
             computed = _compute(tenant, with_source, achieved, quotas, as_of)
             _store(tenant, computed, as_of, result)
         result.notified = _notify_crossings(tenant, computed, lines, today)
@@ -218,40 +218,62 @@ def _frame(rows: list[_Quota], achieved: dict[int, Decimal]) -> pd.DataFrame:
 def _compute_and_store_in_sql(
     tenant: Tenant,
     rows: list[_Quota],
-    achieved: dict[int, Decimal],
+    lines: ReportingLines,
     as_of: dt.date,
     result: AttainmentResult,
 ) -> pd.DataFrame:
-    """PostgreSQL: compute and store every figure in one statement, from the achieved
-    figures (one array) and the quotas' daily targets (aggregated in the statement): the
-    ``Attainment`` upsert and its copy to the day's ``AttainmentSnapshot`` are two
-    data-modifying parts of it. The percentages and projection are ``rules.attainment_frame``
-    written in SQL with the same exact integer rounding (``div`` on numerics, half away
-    from zero); a test holds the two equal. Returns the figures of the quotas at or above
-    the lowest threshold, for the notices."""
+    """PostgreSQL: compute and store every figure in one statement. The achieved figures
+    come from the metrics' ``span_sql`` summed over each quota's team (its pairs of quota
+    and counted member) in the statement, or, when a metric has no SQL form, from its
+    ``achieved`` (one array); the quotas' daily targets are aggregated in the statement;
+    the ``Attainment`` upsert and its copy to the day's ``AttainmentSnapshot`` are two
+    data-modifying parts of it. The percentages and projection are
+    ``rules.attainment_frame`` written in SQL with the same exact integer rounding
+    (``div`` on numerics, half away from zero); a test holds the two equal. Returns the
+    figures of the quotas at or above the lowest threshold, for the notices."""
     units = metrics.units()
+    used = sorted({row.metric for row in rows})
     in_hundredths = {
-        metric: 10 ** (power_of_ten_exponent(metric_unit(metric, units)) + 2)
-        for metric in {row.metric for row in rows}
+        metric: 10 ** (power_of_ten_exponent(metric_unit(metric, units)) + 2) for metric in used
     }
+    in_sql = all(metrics.get(metric).span_sql is not None for metric in used)
+    spans = [(row.metric, row.month, min(rules.month_bounds(row.month)[1], as_of)) for row in rows]
     params = {
         "tenant": tenant.pk,
         "as_of": as_of,
         "now": timezone.now(),
         "quota_ids": [row.pk for row in rows],
-        "achieved": [achieved[row.pk] for row in rows],
         "units": [in_hundredths[row.metric] for row in rows],
+        "effective": [row.effective_amount for row in rows],
+        "months": [row.month for row in rows],
         "lowest": min(THRESHOLDS),
     }
+    groups: tuple[str, ...] | None = None
+    if in_sql:
+        distinct = sorted(set(spans))
+        index = {span: number for number, span in enumerate(distinct)}
+        pairs = [(row.pk, member) for row in rows for member in lines.team(row.member_id)]
+        groups = tuple(metric for metric, _, _ in distinct)
+        params |= {
+            "groups": [index[span] for span in spans],
+            "pair_quotas": [quota_id for quota_id, _ in pairs],
+            "pair_members": [member for _, member in pairs],
+        }
+        for number, (_, first, last) in enumerate(distinct):
+            params |= {f"start_{number}": first, f"end_{number}": last}
+    else:
+        achieved = _achieved(tenant, rows, lines, as_of)
+        params["achieved"] = [achieved[row.pk] for row in rows]
     with connection.cursor() as cursor:
-        cursor.execute(_attainment_sql(), params)
+        cursor.execute(_attainment_sql(groups), params)
         stored = cursor.fetchall()
-    (written, snapshots), crossing = stored[0][:2], {row[2]: row[3] for row in stored if row[2]}
+    (written, snapshots) = stored[0][:2]
+    crossing = {quota_id: (pct, done) for _, _, quota_id, pct, done in stored if quota_id}
     result.quotas, result.snapshots = written, snapshots
     result.quota_ids = [row.pk for row in rows]
     near = [row for row in rows if row.pk in crossing]
-    frame = _frame(near, achieved)
-    frame["attainment_pct"] = [crossing[row.pk] for row in near]
+    frame = _frame(near, {quota_id: done for quota_id, (_, done) in crossing.items()})
+    frame["attainment_pct"] = [crossing[row.pk][0] for row in near]
     return frame
 
 
@@ -267,33 +289,34 @@ FIGURES_SQL = """
 
 
 @cache
-def _attainment_sql() -> str:
+def _attainment_sql(groups: tuple[str, ...] | None) -> str:
+    """The statement; ``groups``: the metric of each (metric, month) group whose
+    ``span_sql`` gives the achieved figures in it (``None``: they arrive as the
+    ``achieved`` array)."""
     quote = connection.ops.quote_name
     attainment = quote(Attainment._meta.db_table)
     snapshot = quote(AttainmentSnapshot._meta.db_table)
-    quota, target = quote(Quota._meta.db_table), quote(QuotaTarget._meta.db_table)
+    target = quote(QuotaTarget._meta.db_table)
     columns = ", ".join(SNAPSHOT_FIELDS)
     updates = ", ".join(f"{name} = excluded.{name}" for name in SNAPSHOT_FIELDS)
+    achieved_sql = _achieved_sql(groups)
     # PostgreSQL's JIT compiler takes this statement's cost estimate (the planner cannot
     # know the arrays' length) for a long query and spends about a second compiling a
     # statement that runs in a tenth of that: off for this transaction, in the same trip.
     return f"""
         SELECT set_config('jit', 'off', true);
-        WITH computed (quota_id, achieved, u) AS (
-            SELECT * FROM unnest(%(quota_ids)s::bigint[], %(achieved)s::numeric[],
-                                 %(units)s::numeric[])
-        ), expected AS (
+        WITH {achieved_sql}, expected AS (
             SELECT t.quota_id, SUM(t.amount) AS amount
             FROM {target} t JOIN computed c ON c.quota_id = t.quota_id
             WHERE t.tenant_id = %(tenant)s AND t.granularity = 'day' AND t.start <= %(as_of)s
             GROUP BY t.quota_id
         ), figures AS (
             SELECT c.quota_id, c.achieved, COALESCE(e.amount, 0) AS expected, c.u,
-                   c.achieved * 100 AS a, q.effective_amount * 100 AS f,
+                   c.achieved * 100 AS a, c.effective * 100 AS f,
                    COALESCE(e.amount, 0) * 100 AS x,
-                   LEAST(%(as_of)s, (q.month + interval '1 month - 1 day')::date) AS as_of,
-                   q.month <= %(as_of)s AND %(as_of)s < q.month + interval '1 month' AS today
-            FROM computed c JOIN {quota} q ON q.id = c.quota_id AND q.tenant_id = %(tenant)s
+                   LEAST(%(as_of)s, (c.month + interval '1 month - 1 day')::date) AS as_of,
+                   c.month <= %(as_of)s AND %(as_of)s < c.month + interval '1 month' AS today
+            FROM computed c
             LEFT JOIN expected e ON e.quota_id = c.quota_id
         ), upserted AS (
             INSERT INTO {attainment} (tenant_id, quota_id, as_of, {columns}, computed_at)
@@ -315,9 +338,48 @@ def _attainment_sql() -> str:
             SELECT (SELECT count(*) FROM upserted) AS written,
                    (SELECT count(*) FROM snapshots) AS snapshots
         )
-        SELECT counts.written, counts.snapshots, u.quota_id, u.attainment_pct
+        SELECT counts.written, counts.snapshots, u.quota_id, u.attainment_pct, u.achieved
         FROM counts LEFT JOIN upserted u ON u.attainment_pct >= %(lowest)s
     """
+
+
+def _achieved_sql(groups: tuple[str, ...] | None) -> str:
+    """The ``computed (quota_id, achieved, u, effective, month)`` part of the statement (the
+    quotas' effective amounts and months as read, locked, before it): from the arrays, or
+    from each (metric, month) group's figures per member (its metric's ``span_sql`` over
+    the month up to the as-of date) summed over each quota's pairs of counted members."""
+    if groups is None:
+        return """computed (quota_id, achieved, u, effective, month) AS (
+            SELECT * FROM unnest(%(quota_ids)s::bigint[], %(achieved)s::numeric[],
+                                 %(units)s::numeric[], %(effective)s::numeric[],
+                                 %(months)s::date[])
+        )"""
+    per_member = " UNION ALL ".join(
+        f"SELECT {number}, * FROM ("
+        + metrics.get(metric)
+        .span_sql()
+        .replace("%(start)s", f"%(start_{number})s")
+        .replace("%(end)s", f"%(end_{number})s")
+        + f") AS group_{number}"
+        for number, metric in enumerate(groups)
+    )
+    return f"""quotas (quota_id, u, grp, effective, month) AS (
+            SELECT * FROM unnest(%(quota_ids)s::bigint[], %(units)s::numeric[],
+                                 %(groups)s::int[], %(effective)s::numeric[],
+                                 %(months)s::date[])
+        ), pairs (quota_id, member_id) AS (
+            SELECT * FROM unnest(%(pair_quotas)s::bigint[], %(pair_members)s::bigint[])
+        ), per_member (grp, member_id, amount) AS (
+            {per_member}
+        ), sums AS (
+            SELECT p.quota_id, SUM(m.amount) AS amount
+            FROM pairs p JOIN quotas q ON q.quota_id = p.quota_id
+            JOIN per_member m ON m.grp = q.grp AND m.member_id = p.member_id
+            GROUP BY p.quota_id
+        ), computed (quota_id, achieved, u, effective, month) AS (
+            SELECT q.quota_id, COALESCE(s.amount, 0), q.u, q.effective, q.month
+            FROM quotas q LEFT JOIN sums s ON s.quota_id = q.quota_id
+        )"""
 
 
 def _achieved(

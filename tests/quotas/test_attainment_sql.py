@@ -9,7 +9,7 @@ from django.db import connection
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from quotas import rules
+from quotas import metrics, rules
 from quotas.services.attainment import FIGURES_SQL
 
 pytestmark = pytest.mark.skipif(
@@ -63,3 +63,59 @@ def test_the_sql_figures_are_the_rules_figures(db, achieved, effective, expected
     assert attainment_pct == wanted["attainment_pct"]
     assert pace_pct == wanted["pace_pct"]
     assert projected == wanted["projected"]
+
+
+def test_teams_summed_in_sql_equal_the_metrics_own_figures(org, monkeypatch):
+    """The statement sums each quota's team from the metrics' ``span_sql``; without it the
+    figures come from the metrics' ``achieved`` (an array): both store the same rows."""
+    import dataclasses
+    import datetime as dt
+
+    from quotas.models import Attainment, AttainmentSnapshot, Metric
+    from quotas.services.attainment import attainment_compute
+    from spm.tenancy.context import tenant_context
+
+    from .compute_factories import roll_down
+    from .factories import QuotaFactory, SaleFactory
+
+    march, april = dt.date(2026, 3, 1), dt.date(2026, 4, 1)
+    for member in (org.rep, org.manager, org.outsider_rep):
+        for month in (march, april):
+            QuotaFactory(member=member, month=month, amount=Decimal("9000.00"))
+            QuotaFactory(member=member, month=month, metric=Metric.DEALS, amount=Decimal("4"))
+    QuotaFactory(member=org.admin, month=march, amount=Decimal("30000.00"))
+    roll_down(org.tenant)
+    for day, amount, member in [
+        (dt.date(2026, 3, 2), "1234.56", org.rep),
+        (dt.date(2026, 3, 2), "10.01", org.rep),
+        (dt.date(2026, 3, 9), "777.77", org.manager),
+        (dt.date(2026, 4, 20), "5000.00", org.outsider_rep),  # After the as-of date.
+        (dt.date(2026, 4, 1), "99.99", org.rep),
+        (dt.date(2026, 2, 28), "50.00", org.rep),  # Before the months.
+    ]:
+        SaleFactory(member=member, closed_on=day, amount=Decimal(amount))
+
+    def stored():
+        return sorted(
+            Attainment.all_tenants.values_list(
+                "quota_id", "as_of", "achieved", "expected_to_date", "attainment_pct",
+                "pace_pct", "projected",
+            )
+        ), sorted(AttainmentSnapshot.all_tenants.values_list("quota_id", "day", "achieved"))  # fmt: skip
+
+    as_of = dt.date(2026, 4, 10)
+    with tenant_context(org.tenant):
+        attainment_compute(tenant=org.tenant, as_of=as_of, months=[march, april])
+    in_sql = stored()
+    assert {row[2] for row in in_sql[0]} >= {Decimal("1244.57"), Decimal("2022.34")}
+
+    Attainment.all_tenants.all().delete()
+    AttainmentSnapshot.all_tenants.all().delete()
+    for name in (Metric.REVENUE, Metric.DEALS):
+        source = metrics.get(name)
+        monkeypatch.setitem(
+            metrics.registry._sources, name, dataclasses.replace(source, span_sql=None)
+        )
+    with tenant_context(org.tenant):
+        attainment_compute(tenant=org.tenant, as_of=as_of, months=[march, april])
+    assert stored() == in_sql
