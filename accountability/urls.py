@@ -13,6 +13,11 @@ urlpatterns: list = [
     path("reviews/<int:pk>/save/", reviews.save, name="review_save"),
     path("reviews/<int:pk>/acknowledge/", reviews.acknowledge, name="review_acknowledge"),
     path("reviews/<int:pk>/correct/", reviews.correct, name="review_correct"),
+    path(
+        "reviews/<int:pk>/action-items/",
+        reviews.add_action_item,
+        name="review_action_item_add",
+    ),
     path("reviews/<int:pk>/print/", reviews.review_print, name="review_print"),
     path("mine/", reviews.mine, name="mine"),
     path("criteria/", reviews.criteria, name="criteria"),

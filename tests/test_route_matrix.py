@@ -495,6 +495,9 @@ EXPECTED: dict[str, Row] = {
         LOGIN, FORBIDDEN, NOT_ALLOWED, NOT_ALLOWED, obj=make_review
     ),
     "accountability:review_acknowledge": signed_in(NOT_ALLOWED, obj=make_review),
+    "accountability:review_action_item_add": Row(
+        LOGIN, FORBIDDEN, NOT_ALLOWED, NOT_ALLOWED, obj=make_review
+    ),
     "accountability:mine": EVERY_MEMBER,
     "accountability:criteria": EVERY_MEMBER,
     # Action items: everyone's own page; adding and an item's actions take POST only (who

@@ -39,6 +39,7 @@ from ..models import SCORE_LABELS, Review, ReviewTemplate
 from ..selectors import reviews as selectors
 from ..services import (
     ScoreInput,
+    action_item_create,
     may_review,
     period_of,
     review_acknowledge,
@@ -250,6 +251,12 @@ def _context(request: HttpRequest, review: Review, rows=None, **extra) -> dict:
         if review.status == Review.Status.ACKNOWLEDGED
         else [],
         "has_suggestions": any(row.score.suggested_score for row in rows),
+        "action_items": list(
+            review.action_items.select_related("owner__user").order_by("due_date", "pk")
+        ),
+        "may_add_items": reviews_member,
+        "default_due": (tenant.today() + dt.timedelta(days=14)).isoformat(),
+        "min_due": tenant.today().isoformat(),
     }
     context.update(extra)
     return context
@@ -352,6 +359,41 @@ def correct(request: HttpRequest, pk: int) -> HttpResponse:
         return redirect("accountability:review", pk=review.pk)
     messages.success(request, "A correction was started: it replaces the review once shared.")
     return redirect("accountability:review", pk=correction.pk)
+
+
+@role_required(*MANAGERS)
+@shows_bad_input
+@require_POST
+def add_action_item(request: HttpRequest, pk: int) -> HttpResponse:
+    """An action item agreed in the review: about its member, owned by the member or by the
+    reviewer, due by a date; the reviewer adds it from the review's page."""
+    tenant, viewer = request.tenant, request.membership
+    review = _visible(request, pk)
+    if not may_review(tenant=tenant, actor=viewer, member=review.member):
+        raise PermissionDenied("Only those who review this member add its action items.")
+    owner = viewer if request.POST.get("owner") == "reviewer" else review.member
+    title = request.POST.get("title", "")
+    try:
+        due_date = dt.date.fromisoformat(request.POST.get("due_date", "").strip())
+    except ValueError:
+        messages.error(request, "Give the action item's due date as YYYY-MM-DD.")
+        return redirect("accountability:review", pk=review.pk)
+    try:
+        item = action_item_create(
+            tenant=tenant,
+            actor=viewer,
+            member=review.member,
+            owner=owner,
+            title=title,
+            due_date=due_date,
+            review=review,
+        )
+    except (ValidationError, PermissionDenied) as refusal:
+        problems = refusal.messages if isinstance(refusal, ValidationError) else [str(refusal)]
+        messages.error(request, " ".join(problems))
+        return redirect("accountability:review", pk=review.pk)
+    messages.success(request, f"Action item “{item.title}” added, owned by {owner.name}.")
+    return redirect("accountability:review", pk=review.pk)
 
 
 def _back(request: HttpRequest, default: str) -> str:
