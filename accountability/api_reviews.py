@@ -39,7 +39,7 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from spm.api.base import HasRole, ManagersWrite, TenantViewSet
-from spm.inputs import IdFilter
+from spm.inputs import ApiDateField, IdFilter
 from spm.tenancy.models import Membership, Role
 from spm.tenancy.selectors import report_ids
 
@@ -134,7 +134,7 @@ class ReviewSerializer(serializers.ModelSerializer):
 
 class ReviewStartSerializer(serializers.Serializer):
     member_id = serializers.IntegerField(min_value=1, help_text="Whom to review.")
-    period_start = serializers.DateField(
+    period_start = ApiDateField(
         required=False,
         help_text="A day of the period to review (default: today's period where the "
         "organisation is).",

@@ -221,7 +221,10 @@ class ActionItem(TenantOwnedModel):
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.OPEN)
     completed_at = models.DateTimeField(null=True, blank=True)
     reminded_on = models.DateField(
-        null=True, blank=True, help_text="The last day the owner was reminded it is overdue."
+        validators=[sane_date],
+        null=True,
+        blank=True,
+        help_text="The last day the owner was reminded it is overdue.",
     )
     version = models.PositiveIntegerField(default=1)
     created_at = models.DateTimeField(auto_now_add=True)

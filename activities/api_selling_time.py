@@ -61,8 +61,8 @@ class SellingTimeQuerySerializer(serializers.Serializer):
 
 class SellingTimeSerializer(serializers.Serializer):
     member_id = serializers.IntegerField()
-    period_start = serializers.DateField()
-    period_end = serializers.DateField()
+    period_start = ApiDateField()
+    period_end = ApiDateField()
     selling_minutes = serializers.IntegerField()
     total_minutes = serializers.IntegerField()
     selling_pct = serializers.DecimalField(

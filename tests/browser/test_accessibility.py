@@ -310,6 +310,7 @@ PARAMETERS: dict[str, Filler] = {
     "accountability:review_save": lambda f: {"pk": rep_review(f).pk},
     "accountability:review_acknowledge": lambda f: {"pk": rep_review(f).pk},
     "accountability:review_correct": lambda f: {"pk": rep_review(f).pk},
+    "accountability:review_action_item_add": lambda f: {"pk": rep_review(f).pk},
     "activities:edit": lambda f: {"pk": rep_activity(f).pk},
     "accountability:action_item_complete": lambda f: {"pk": rep_action_item(f).pk},
     "accountability:action_item_drop": lambda f: {"pk": rep_action_item(f).pk},
