@@ -34,6 +34,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Sum
 
+from quotas.models import Metric, Quota
 from quotas.services import attainment_schedule
 from spm.calendars.services import lock_member, lock_members, readable_date
 from spm.inputs import DATE_WINDOW_MESSAGE, EARLIEST_DATE, LATEST_DATE
@@ -174,13 +175,23 @@ def _minutes_logged(
     return {(member_id, day): total for member_id, day, total in rows if (member_id, day) in pairs}
 
 
-def _schedule_attainment(tenant: Tenant, changed: Iterable[tuple[int, dt.date]]) -> None:
-    changed = list(changed)
-    if changed:
+def _schedule_attainment(tenant: Tenant, changed: Iterable[tuple[int, dt.date, bool]]) -> None:
+    """Ask quotas to recompute the attainment of the members and months of ``changed``
+    (member, day, whether the activity was selling time): only selling activities count
+    (the ``activities`` metric), and only when some quota of those months is on that
+    metric; otherwise nothing can change and nothing is sent (one indexed query)."""
+    selling = [(member_id, day) for member_id, day, is_selling in changed if is_selling]
+    if not selling:
+        return
+    months = sorted({day.replace(day=1) for _, day in selling})
+    counted = Quota.objects.filter(
+        tenant=tenant, metric=Metric.ACTIVITIES, month__in=months
+    ).exists()
+    if counted:
         attainment_schedule(
             tenant=tenant,
-            member_ids=[member_id for member_id, _ in changed],
-            days=[day for _, day in changed],
+            member_ids=[member_id for member_id, _ in selling],
+            days=[day for _, day in selling],
         )
 
 
@@ -281,7 +292,7 @@ def activities_create_many(
     if bad:
         raise ActivityRowsInvalid(bad)
     created = Activity.objects.bulk_create([activity for _, activity in valid])
-    _schedule_attainment(tenant, ((a.member_id, a.date) for a in created))
+    _schedule_attainment(tenant, ((a.member_id, a.date, a.type.is_selling) for a in created))
     return created
 
 
@@ -397,7 +408,10 @@ def activity_update(
             errors["duration_minutes"].append(_over_a_day(day, already, minutes))
     if errors:
         raise ValidationError(dict(errors))
-    changed = [(current.member_id, current.date), (current.member_id, day)]
+    changed = [
+        (current.member_id, current.date, current.type.is_selling),
+        (current.member_id, day, type.is_selling),
+    ]
     current.type, current.account = type, account
     current.date, current.duration_minutes, current.notes = day, minutes, notes.strip()
     current.version += 1
@@ -430,4 +444,4 @@ def activity_delete(*, tenant: Tenant, actor, activity: Activity, version: int |
             },
         )
     current.delete()
-    _schedule_attainment(tenant, [(activity.member_id, activity.date)])
+    _schedule_attainment(tenant, [(current.member_id, current.date, current.type.is_selling)])

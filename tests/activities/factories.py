@@ -1,6 +1,7 @@
 import datetime as dt
 
 import factory
+import pytest
 
 from activities.models import Activity, ActivityType, Category, PlanTask
 
@@ -36,3 +37,18 @@ class PlanTaskFactory(TenantOwnedFactory):
     tenant = factory.SelfAttribute("member.tenant")
     date = factory.LazyFunction(lambda: dt.date(2026, 3, 2))
     title = factory.Sequence(lambda n: f"Task {n}")
+
+
+# Imported by the test modules that check the attainment request: it is sent only when a
+# quota of the activity's month counts activities.
+@pytest.fixture(name="activities_counted")
+def activities_counted_fixture(org):
+    """A quota on the ``activities`` metric for org's rep in every month from 2025 to 2027,
+    so that logging a selling activity in any of them asks for attainment."""
+    from quotas.models import Metric
+
+    from ..quotas.factories import QuotaFactory
+
+    for year in (2025, 2026, 2027):
+        for month in range(1, 13):
+            QuotaFactory(member=org.rep, month=dt.date(year, month, 1), metric=Metric.ACTIVITIES)

@@ -19,7 +19,10 @@ from ..admin_helpers import messages_of, superuser_client_fixture  # noqa: F401 
 from ..factories import MembershipFactory
 from ..quotas.factories import jobs_fixture  # noqa: F401 (a fixture)
 from ..territories.factories import AccountFactory
-from .factories import ActivityFactory
+from .factories import (
+    ActivityFactory,
+    activities_counted_fixture,  # noqa: F401 (a fixture)
+)
 
 HEADER = "member_email,date,type,duration_minutes,account_external_id,notes\n"
 IMPORT = "/admin/activities/activity/import/"
@@ -118,7 +121,7 @@ def logged(org) -> int:
     return Activity.all_tenants.filter(tenant=org.tenant).count()
 
 
-def test_a_file_logs_activities_for_the_people_it_names(org, book, jobs):
+def test_a_file_logs_activities_for_the_people_it_names(org, book, jobs, activities_counted):
     data = (
         HEADER
         + f"{org.rep.user.email},2026-03-02,Call,15,A-1,Intro call\n"
@@ -264,7 +267,7 @@ def test_only_an_admin_imports(org, book, role):
     assert logged(org) == 0
 
 
-def test_ten_thousand_rows_are_imported_at_once(org, book, jobs, capsys):
+def test_ten_thousand_rows_are_imported_at_once(org, book, jobs, activities_counted, capsys):
     with across_tenants():
         members = [MembershipFactory(tenant=org.tenant, manager=org.manager) for _ in range(20)]
     lines = [HEADER]

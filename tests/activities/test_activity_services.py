@@ -16,11 +16,12 @@ from activities.services import (
     activity_update,
     hours_and_minutes,
 )
+from quotas.models import Metric
 from spm.tenancy.context import tenant_context
 from spm.tenancy.models import AuditEvent
 from spm.tenancy.versioning import StaleVersion
 
-from ..quotas.factories import jobs_fixture  # noqa: F401 (a fixture)
+from ..quotas.factories import QuotaFactory, jobs_fixture  # noqa: F401 (a fixture)
 from ..territories.factories import AccountFactory
 from .factories import ActivityFactory, ActivityTypeFactory
 
@@ -59,7 +60,14 @@ def test_every_new_organisation_has_the_default_types(scope):
     }
 
 
+def activities_quota(org):
+    return QuotaFactory(
+        member=org.rep, month=org.tenant.today().replace(day=1), metric=Metric.ACTIVITIES
+    )
+
+
 def test_a_rep_logs_their_own_activity_and_attainment_is_asked_for(scope, call, jobs):
+    activities_quota(scope)
     account = AccountFactory(tenant=scope.tenant)
     activity = log(scope, scope.rep, call, account=account, notes="  Intro call ")
     assert (activity.member, activity.type, activity.account) == (scope.rep, call, account)
@@ -74,6 +82,27 @@ def test_a_rep_logs_their_own_activity_and_attainment_is_asked_for(scope, call, 
             },
         )
     ]
+
+
+def test_nothing_is_asked_for_when_no_quota_counts_activities_or_the_time_is_not_selling(
+    scope, call, jobs
+):
+    log(scope, scope.rep, call)  # No quota on the activities metric this month.
+    assert jobs == []
+    activities_quota(scope)
+    travel = ActivityType.objects.get(tenant=scope.tenant, name="Travel")
+    activity = log(scope, scope.rep, travel)
+    activity_delete(tenant=scope.tenant, actor=scope.rep, activity=activity)
+    assert jobs == []
+    changed = activity_update(
+        tenant=scope.tenant,
+        actor=scope.rep,
+        activity=log(scope, scope.rep, travel),
+        type=call,
+        date=scope.tenant.today(),
+        duration_minutes=20,
+    )
+    assert changed.type == call and len(jobs) == 1  # Travel became a call: it counts now.
 
 
 @pytest.mark.parametrize(

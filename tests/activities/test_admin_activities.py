@@ -21,7 +21,12 @@ from ..admin_helpers import (
 )
 from ..quotas.factories import jobs_fixture  # noqa: F401 (a fixture)
 from ..territories.factories import AccountFactory
-from .factories import ActivityFactory, ActivityTypeFactory, PlanTaskFactory
+from .factories import (  # noqa: F401 (activities_counted_fixture is a fixture)
+    ActivityFactory,
+    ActivityTypeFactory,
+    PlanTaskFactory,
+    activities_counted_fixture,
+)
 
 TYPES = "/admin/activities/activitytype/"
 ACTIVITIES = "/admin/activities/activity/"
@@ -154,7 +159,9 @@ def activity_form(activity, **values) -> dict:
     }
 
 
-def test_an_admin_corrects_a_reps_activity_through_the_service(org, client_for, jobs):
+def test_an_admin_corrects_a_reps_activity_through_the_service(
+    org, client_for, jobs, activities_counted
+):
     activity = make_activity(org)
     demo = ActivityType.all_tenants.get(tenant=org.tenant, name="Demo")
     response = client_for(org.admin).post(
@@ -238,7 +245,7 @@ def test_the_member_stays_and_there_is_no_add_page(org, client_for):
     assert client.get(ACTIVITIES + "add/").status_code == 403
 
 
-def test_deleting_activities_goes_through_the_service(org, client_for, jobs):
+def test_deleting_activities_goes_through_the_service(org, client_for, jobs, activities_counted):
     first, second, third = (make_activity(org) for _ in range(3))
     client = client_for(org.admin)
     assert client.post(f"{ACTIVITIES}{first.pk}/delete/", {"post": "yes"}).status_code == 302

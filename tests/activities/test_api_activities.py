@@ -13,7 +13,10 @@ from spm.tenancy.models import AuditEvent
 from ..factories import MembershipFactory
 from ..quotas.factories import jobs_fixture  # noqa: F401 (a fixture)
 from ..territories.factories import AccountFactory
-from .factories import ActivityFactory
+from .factories import (
+    ActivityFactory,
+    activities_counted_fixture,  # noqa: F401 (a fixture)
+)
 
 ACTIVITIES = "/api/v1/activities/"
 BULK = ACTIVITIES + "bulk/"
@@ -222,7 +225,7 @@ def test_the_activity_list_costs_the_same_queries_for_5_and_50_activities(
 
 
 @pytest.mark.parametrize("role", ROLES)
-def test_every_member_logs_their_own_activity(org, world, api_for, jobs, role):
+def test_every_member_logs_their_own_activity(org, world, api_for, jobs, activities_counted, role):
     member = getattr(org, role)
     response = api_for(member).post(
         ACTIVITIES, body(world, account_id=world["account"].pk), format="json"
@@ -339,7 +342,9 @@ def test_today_is_the_organisations_today(org, world, api_for):
 # --- Changing and deleting -----------------------------------------------------------------
 
 
-def test_the_rep_changes_their_activity_with_the_version_read(org, world, api_for, jobs):
+def test_the_rep_changes_their_activity_with_the_version_read(
+    org, world, api_for, jobs, activities_counted
+):
     url = f"{ACTIVITIES}{world['rep'].pk}/"
     response = api_for(org.rep).patch(
         url, {"duration_minutes": 50, "notes": "Longer", "version": 1}, format="json"
@@ -413,7 +418,7 @@ def test_an_admin_corrects_and_deletes_anyones_activity(org, world, api_for):
     assert AuditEvent.all_tenants.filter(tenant=org.tenant, action="activity.deleted").count() == 1
 
 
-def test_a_rep_deletes_their_own_activity(org, world, api_for, jobs):
+def test_a_rep_deletes_their_own_activity(org, world, api_for, jobs, activities_counted):
     response = api_for(org.rep).delete(
         f"{ACTIVITIES}{world['rep'].pk}/", {"version": 1}, format="json"
     )
@@ -433,7 +438,9 @@ def test_a_malformed_version_to_delete_is_a_400(org, world, api_for, version):
 # --- Bulk -------------------------------------------------------------------------------
 
 
-def test_a_bulk_write_logs_every_activity_and_asks_for_attainment_once(org, world, api_for, jobs):
+def test_a_bulk_write_logs_every_activity_and_asks_for_attainment_once(
+    org, world, api_for, jobs, activities_counted
+):
     items = [body(world, date=f"2026-02-{day:02d}", duration_minutes=day) for day in range(1, 21)]
     response = api_for(org.rep).post(BULK, items, format="json")
     assert response.status_code == 201, response.json()
