@@ -12,18 +12,18 @@ A type with activities is never deleted: it is set inactive.
 """
 
 from django import forms
-from django.contrib import admin, messages
+from django.contrib import admin
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
-from django.template.response import TemplateResponse
-from django.urls import path, reverse
+from django.http import HttpRequest
 
-from quotas.admin import SeenVersionMixin, acting_as
+from quotas.admin import SeenVersionMixin
 from spm.tenancy.admin_base import (
+    CsvImportAdminMixin,
     TenantRelatedListFilter,
     TenantScopedAdmin,
     TenantScopedModelForm,
+    acting_as,
     add_service_errors,
     adopt_saved,
     is_platform_superuser,
@@ -37,8 +37,6 @@ from .csv_io import COLUMNS, MAX_BYTES, MAX_ROWS, REQUIRED, ImportRejected, acti
 from .models import Activity, ActivityType, PlanTask
 
 TYPE_FIELDS = ("name", "category", "default_duration", "active", "position")
-# The import page lists this many problems, then says how many more there are.
-SHOWN_ERRORS = 200
 STALE = (
     "Someone changed this activity since you opened it (now version {version}): reload the "
     "page and make your change again."
@@ -208,7 +206,7 @@ COLUMN_HELP = {
 
 
 @admin.register(Activity)
-class ActivityAdmin(TenantScopedAdmin):
+class ActivityAdmin(CsvImportAdminMixin, TenantScopedAdmin):
     form = ActivityAdminForm
     list_display = ["date", "member", "type", "category", "duration_minutes", "account", "source"]
     list_filter = [
@@ -279,63 +277,21 @@ class ActivityAdmin(TenantScopedAdmin):
         extra_context = {**(extra_context or {}), "may_import": self.may_import(request)}
         return super().changelist_view(request, extra_context)
 
-    def get_urls(self):
-        return [
-            path(
-                "import/",
-                self.admin_site.admin_view(self.import_view),
-                name="activities_activity_import",
-            ),
-            *super().get_urls(),
-        ]
+    import_form = ActivitiesImportForm
+    import_template = "admin/activities/import_activities.html"
+    import_title = "Import activities from a CSV file"
+    import_rejected = ImportRejected
 
-    def import_view(self, request: HttpRequest) -> HttpResponse:
-        """The “Import CSV” page: all or nothing, errors named by row and column."""
-        if not self.may_import(request):
-            raise PermissionDenied
-        platform = is_platform_superuser(request)
-        errors: list[str] = []
-        error_count = 0
-        if request.method == "POST":
-            form = ActivitiesImportForm(request.POST, request.FILES, platform=platform)
-            if form.is_valid():
-                tenant = form.cleaned_data["tenant"] if platform else request.tenant
-                try:
-                    created = activities_import(
-                        tenant=tenant,
-                        actor=acting_as(request),
-                        data=form.cleaned_data["file"].read(),
-                    )
-                except ImportRejected as rejected:
-                    error_count = len(rejected.errors)
-                    errors = [str(error) for error in rejected.errors[:SHOWN_ERRORS]]
-                except PermissionDenied as refused:
-                    errors, error_count = [str(refused)], 1
-                else:
-                    count = len(created)
-                    self.message_user(
-                        request,
-                        f"Import done: {count:,} activit{'y' if count == 1 else 'ies'} logged.",
-                        messages.SUCCESS,
-                    )
-                    return HttpResponseRedirect(reverse("admin:activities_activity_changelist"))
-        else:
-            form = ActivitiesImportForm(platform=platform)
-        return TemplateResponse(
-            request,
-            "admin/activities/import_activities.html",
-            {
-                **self.admin_site.each_context(request),
-                "opts": self.opts,
-                "title": "Import activities from a CSV file",
-                "form": form,
-                "errors": errors,
-                "more_errors": error_count - len(errors),
-                "columns": [(name, COLUMN_HELP[name], name in REQUIRED) for name in COLUMNS],
-                "header": ",".join(COLUMNS),
-                "max_rows": MAX_ROWS,
-            },
-        )
+    def run_import(self, request: HttpRequest, tenant: Tenant, data: bytes) -> str:
+        count = len(activities_import(tenant=tenant, actor=acting_as(request), data=data))
+        return f"Import done: {count:,} activit{'y' if count == 1 else 'ies'} logged."
+
+    def import_context(self) -> dict:
+        return {
+            "columns": [(name, COLUMN_HELP[name], name in REQUIRED) for name in COLUMNS],
+            "header": ",".join(COLUMNS),
+            "max_rows": MAX_ROWS,
+        }
 
 
 # --- Plan tasks -----------------------------------------------------------------------------

@@ -15,14 +15,14 @@ from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
-from django.template.response import TemplateResponse
-from django.urls import path, reverse
+from django.http import HttpRequest
 
 from spm.tenancy.admin_base import (
+    CsvImportAdminMixin,
     TenantScopedAdmin,
     TenantScopedInline,
     TenantScopedModelForm,
+    acting_as,
     add_service_errors,
     adopt_saved,
     is_platform_superuser,
@@ -33,14 +33,6 @@ from spm.tenancy.versioning import StaleVersion
 from . import services
 from .csv_io import COLUMNS, MAX_BYTES, MAX_ROWS, ImportRejected, sales_import
 from .models import Quota, QuotaChange, Sale, SeasonalityProfile
-
-# The import page lists this many problems, then says how many more there are.
-SHOWN_ERRORS = 200
-
-
-def acting_as(request: HttpRequest):
-    """Who the services see acting: the platform superuser's user, or the admin's membership."""
-    return request.user if is_platform_superuser(request) else request.membership
 
 
 def _stale(error: StaleVersion, what: str) -> ValidationError:
@@ -325,7 +317,7 @@ COLUMN_HELP = {
 
 
 @admin.register(Sale)
-class SaleAdmin(TenantScopedAdmin):
+class SaleAdmin(CsvImportAdminMixin, TenantScopedAdmin):
     form = SaleAdminForm
     list_display = ["external_id", "member", "account", "amount", "closed_on", "source"]
     list_filter = ["source", ("closed_on", admin.DateFieldListFilter)]
@@ -385,63 +377,24 @@ class SaleAdmin(TenantScopedAdmin):
                     sales=list(queryset.filter(tenant=tenant)),
                 )
 
-    def get_urls(self):
-        return [
-            path(
-                "import/",
-                self.admin_site.admin_view(self.import_view),
-                name="quotas_sale_import",
-            ),
-            *super().get_urls(),
-        ]
+    import_form = SalesImportForm
+    import_template = "admin/quotas/import_sales.html"
+    import_title = "Import sales from a CSV file"
+    import_rejected = ImportRejected
 
-    def import_view(self, request: HttpRequest) -> HttpResponse:
-        """The “Import CSV” page: all or nothing, errors named by row and column."""
-        if not self.has_add_permission(request):
-            raise PermissionDenied
-        platform = is_platform_superuser(request)
-        errors: list[str] = []
-        error_count = 0
-        if request.method == "POST":
-            form = SalesImportForm(request.POST, request.FILES, platform=platform)
-            if form.is_valid():
-                tenant = form.cleaned_data["tenant"] if platform else request.tenant
-                try:
-                    result = sales_import(
-                        tenant=tenant,
-                        actor=acting_as(request),
-                        data=form.cleaned_data["file"].read(),
-                    )
-                except ImportRejected as rejected:
-                    error_count = len(rejected.errors)
-                    errors = [str(error) for error in rejected.errors[:SHOWN_ERRORS]]
-                except PermissionDenied as refused:
-                    errors, error_count = [str(refused)], 1
-                else:
-                    self.message_user(
-                        request,
-                        f"Import done: {result.created:,} created, {result.updated:,} updated, "
-                        f"{result.unchanged:,} unchanged.",
-                        messages.SUCCESS,
-                    )
-                    return HttpResponseRedirect(reverse("admin:quotas_sale_changelist"))
-        else:
-            form = SalesImportForm(platform=platform)
-        return TemplateResponse(
-            request,
-            "admin/quotas/import_sales.html",
-            {
-                **self.admin_site.each_context(request),
-                "opts": self.opts,
-                "title": "Import sales from a CSV file",
-                "form": form,
-                "errors": errors,
-                "more_errors": error_count - len(errors),
-                "columns": [(name, COLUMN_HELP[name]) for name in COLUMNS],
-                "header": ",".join(COLUMNS),
-                "max_rows": MAX_ROWS,
-            },
+    def run_import(self, request: HttpRequest, tenant: Tenant, data: bytes) -> str:
+        result = sales_import(tenant=tenant, actor=acting_as(request), data=data)
+        return (
+            f"Import done: {result.created:,} created, {result.updated:,} updated, "
+            f"{result.unchanged:,} unchanged."
         )
+
+    def import_context(self) -> dict:
+        return {
+            "columns": [(name, COLUMN_HELP[name]) for name in COLUMNS],
+            "header": ",".join(COLUMNS),
+            "max_rows": MAX_ROWS,
+        }
 
 
 # --- Seasonality profiles -------------------------------------------------------------

@@ -34,6 +34,7 @@ from django.db import models
 from django.db.models import UniqueConstraint
 from django.db.models.constants import LOOKUP_SEP
 from django.http import Http404, HttpRequest, HttpResponseRedirect
+from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 
@@ -44,6 +45,11 @@ from .models import Role, Tenant, TenantOwnedModel
 
 def is_platform_superuser(request: HttpRequest) -> bool:
     return bool(request.user.is_active and request.user.is_superuser)
+
+
+def acting_as(request: HttpRequest):
+    """Who the services see acting: the platform superuser's user, or the admin's membership."""
+    return request.user if is_platform_superuser(request) else request.membership
 
 
 def is_tenant_admin(request: HttpRequest) -> bool:
@@ -428,3 +434,77 @@ class TenantRelatedListFilter(admin.SimpleListFilter):
         if not value.isdigit():
             return queryset.none()
         return queryset.filter(**{f"{self.field_name}_id": int(value)})
+
+
+class CsvImportAdminMixin:
+    """An “Import CSV” page (``<app>_<model>_import``) for a tenant-scoped admin: all or
+    nothing, every problem named by row and column.
+
+    A subclass names its ``import_form`` (a form with ``file``, and ``tenant`` for the
+    platform superuser, taking ``platform=``), ``import_template`` and ``import_title``,
+    the exception ``import_rejected`` its reader raises (carrying ``errors``), and
+    implements ``run_import(request, tenant, data)``, which writes through the services and
+    returns the success message; ``import_context()`` adds what its template shows.
+    """
+
+    import_form: type[forms.Form]
+    import_template: str
+    import_title: str
+    import_rejected: type[Exception]
+    shown_errors = 200  # Problems listed, then how many more there are.
+
+    def may_import(self, request: HttpRequest) -> bool:
+        return self.has_add_permission(request)
+
+    def run_import(self, request: HttpRequest, tenant: Tenant, data: bytes) -> str:
+        raise NotImplementedError
+
+    def import_context(self) -> dict:
+        return {}
+
+    def get_urls(self):
+        return [
+            path(
+                "import/",
+                self.admin_site.admin_view(self.import_view),
+                name=f"{self.opts.app_label}_{self.opts.model_name}_import",
+            ),
+            *super().get_urls(),
+        ]
+
+    def import_view(self, request: HttpRequest):
+        if not self.may_import(request):
+            raise PermissionDenied
+        platform = is_platform_superuser(request)
+        errors: list[str] = []
+        error_count = 0
+        if request.method == "POST":
+            form = self.import_form(request.POST, request.FILES, platform=platform)
+            if form.is_valid():
+                tenant = form.cleaned_data["tenant"] if platform else request.tenant
+                try:
+                    done = self.run_import(request, tenant, form.cleaned_data["file"].read())
+                except self.import_rejected as rejected:
+                    error_count = len(rejected.errors)
+                    errors = [str(error) for error in rejected.errors[: self.shown_errors]]
+                except PermissionDenied as refused:
+                    errors, error_count = [str(refused)], 1
+                else:
+                    self.message_user(request, done, messages.SUCCESS)
+                    changelist = f"admin:{self.opts.app_label}_{self.opts.model_name}_changelist"
+                    return HttpResponseRedirect(reverse(changelist))
+        else:
+            form = self.import_form(platform=platform)
+        return TemplateResponse(
+            request,
+            self.import_template,
+            {
+                **self.admin_site.each_context(request),
+                "opts": self.opts,
+                "title": self.import_title,
+                "form": form,
+                "errors": errors,
+                "more_errors": error_count - len(errors),
+                **self.import_context(),
+            },
+        )
