@@ -391,7 +391,7 @@ class SaleAdmin(CsvImportAdminMixin, TenantScopedAdmin):
 
     def import_context(self) -> dict:
         return {
-            "columns": [(name, COLUMN_HELP[name]) for name in COLUMNS],
+            "columns": [(name, COLUMN_HELP[name], False) for name in COLUMNS],
             "header": ",".join(COLUMNS),
             "max_rows": MAX_ROWS,
         }
