@@ -21,8 +21,9 @@ from quotas.serializers import parse_month
 from spm.tenancy.models import Role
 from spm.tenancy.views import role_required
 from spm.web.exports import csv_download
+from spm.web.tables import sort_links, sorted_rows
 
-from ..selectors.team import MemberRow, TeamSellingTime, team_month
+from ..selectors.team import TeamSellingTime, team_month
 from ..services import hours_and_minutes
 
 MANAGERS = (Role.ADMIN, Role.MANAGER)
@@ -61,30 +62,6 @@ def chosen_month(request: HttpRequest, today: dt.date) -> dt.date:
         return parse_month(raw)
     except ValueError as error:
         raise BadRequest(str(error)) from None
-
-
-def sorted_rows(rows: list[MemberRow], sort: str) -> tuple[list[MemberRow], str, bool]:
-    key = sort.removeprefix("-")
-    if key not in SORTS:
-        return rows, "name", False
-    descending = sort.startswith("-")
-    value = SORTS[key]
-    known = [row for row in rows if value(row) is not None]
-    unknown = [row for row in rows if value(row) is None]  # Always last.
-    return sorted(known, key=value, reverse=descending) + unknown, key, descending
-
-
-def sort_links(key: str, descending: bool) -> dict[str, dict]:
-    links = {}
-    for column in SORTS:
-        if column == key:
-            direction = "descending" if descending else "ascending"
-            param = column if descending else f"-{column}"
-        else:
-            direction = None
-            param = f"-{column}" if column in DESCENDING_FIRST else column
-        links[column] = {"param": param, "direction": direction}
-    return links
 
 
 def trend_chart(team: TeamSellingTime) -> dict | None:
@@ -141,7 +118,7 @@ def team(request: HttpRequest) -> HttpResponse:
     headline, the team's weekly ratio over twelve weeks and the sortable table."""
     today = request.tenant.today()
     team = _team(request)
-    rows, sort_key, descending = sorted_rows(team.rows, request.GET.get("sort", "name"))
+    rows, sort_key, descending = sorted_rows(team.rows, request.GET.get("sort", "name"), SORTS)
     return render(
         request,
         "activities/team.html",
@@ -149,7 +126,7 @@ def team(request: HttpRequest) -> HttpResponse:
             "team": team,
             "rows": rows,
             "sort": {"key": sort_key, "descending": descending},
-            "columns": sort_links(sort_key, descending),
+            "columns": sort_links(SORTS, sort_key, descending, descending_first=DESCENDING_FIRST),
             "query": urlencode({"month": f"{team.month:%Y-%m}"}),
             "month_options": month_options(today, team.month),
             "is_current": team.month == today.replace(day=1),

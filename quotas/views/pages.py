@@ -33,6 +33,7 @@ from django.views.decorators.http import require_POST
 from spm.tenancy.models import Role
 from spm.tenancy.versioning import StaleVersion
 from spm.tenancy.views import role_required
+from spm.web.tables import sort_links, sorted_rows
 
 from .. import exports, rules
 from ..models import Metric, Quota
@@ -244,37 +245,13 @@ def team_view(request: HttpRequest) -> tuple[TeamAttainment, list, str]:
     return team, leads, raw
 
 
-def _sorted_rows(rows: list, sort: str) -> tuple[list, str, bool]:
-    key = sort.removeprefix("-")
-    if key not in TEAM_SORTS:
-        return rows, "name", False
-    descending = sort.startswith("-")
-    value = TEAM_SORTS[key]
-    known = [row for row in rows if value(row) is not None]
-    unknown = [row for row in rows if value(row) is None]  # Always last.
-    return sorted(known, key=value, reverse=descending) + unknown, key, descending
-
-
-def _sort_links(key: str, descending: bool) -> dict[str, dict]:
-    links = {}
-    for column in TEAM_SORTS:
-        if column == key:
-            direction = "descending" if descending else "ascending"
-            param = column if descending else f"-{column}"
-        else:
-            direction = None
-            param = f"-{column}" if column in DESCENDING_FIRST else column
-        links[column] = {"param": param, "direction": direction}
-    return links
-
-
 @role_required(*MANAGERS)
 def team(request: HttpRequest) -> HttpResponse:
     """Where the team stands this month: the share of reps at ≥ 100% and on pace, the
     per-rep table, the distribution and the team's pace over the month."""
     tenant = request.tenant
     team, leads, chosen = team_view(request)
-    rows, sort_key, descending = _sorted_rows(team.rows, request.GET.get("sort", "name"))
+    rows, sort_key, descending = sorted_rows(team.rows, request.GET.get("sort", "name"), TEAM_SORTS)
     today = tenant.today()
     last = rules.month_bounds(team.month)[1]
     query = {"month": f"{team.month:%Y-%m}", "metric": team.metric}
@@ -285,7 +262,7 @@ def team(request: HttpRequest) -> HttpResponse:
         "rows": rows,
         "flagged": sum(1 for row in team.rows if row.flagged),
         "sort": {"key": sort_key, "descending": descending},
-        "columns": _sort_links(sort_key, descending),
+        "columns": sort_links(TEAM_SORTS, sort_key, descending, descending_first=DESCENDING_FIRST),
         "leads": leads,
         "chosen": chosen,
         "metric_label": Metric(team.metric).label,
