@@ -50,7 +50,6 @@ from .models import Activity, ActivityType
 from .serializers import (
     MAX_BULK_ACTIVITIES,
     MAX_VERSION,
-    ActivityBulkItemSerializer,
     ActivityBulkResultSerializer,
     ActivityConflictSerializer,
     ActivityInputSerializer,
@@ -58,6 +57,7 @@ from .serializers import (
     ActivityTypeInputSerializer,
     ActivityTypeQuerySerializer,
     ActivityTypeSerializer,
+    NewActivitySerializer,
 )
 
 # The services name fields by model; the API by its own names.
@@ -189,7 +189,7 @@ VERSION_PARAMETER = OpenApiParameter(
         summary="Log an activity (your own)",
         description="``member_id`` defaults to you; anyone else's is a 403. A day holds at "
         "most 24 hours of activities and nothing is logged after today.",
-        request=ActivityInputSerializer,
+        request=NewActivitySerializer,
         responses={201: ActivitySerializer},
     ),
     update=extend_schema(
@@ -249,18 +249,18 @@ class ActivityViewSet(
         return activities.order_by("-date", "-pk")
 
     def create(self, request, *args, **kwargs):
-        data = ActivityInputSerializer(data=request.data, context=self.get_serializer_context())
+        # Parsed like a bulk item: the service checks the type and account ids against the
+        # organisation in the queries it makes anyway, instead of reading them twice.
+        data = NewActivitySerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        values = data.validated_data
-        (activity,) = self._log([self._row(values)], single=True)
+        (activity,) = self._log([self._row(data.validated_data)], single=True)
         return Response(self.render(activity), status=status.HTTP_201_CREATED)
 
     def _row(self, values: dict) -> services.ActivityRow:
-        account = values.get("account")
         return services.ActivityRow(
             member_id=values.get("member_id", self.membership.pk),
-            type_id=values["type"].pk,
-            account_id=account.pk if account is not None else None,
+            type_id=values["type_id"],
+            account_id=values.get("account_id"),
             date=values["date"],
             duration_minutes=values["duration_minutes"],
             notes=values.get("notes", ""),
@@ -320,7 +320,7 @@ class ActivityViewSet(
         description=f"A JSON list of up to {MAX_BULK_ACTIVITIES:,} activities, all or "
         "nothing. A 400 names each bad item by its index (from 0) and field under "
         '``rows``, e.g. ``{"rows": {"3": {"date": ["…"]}}}``; nothing is logged.',
-        request=ActivityBulkItemSerializer(many=True),
+        request=NewActivitySerializer(many=True),
         responses={
             201: ActivityBulkResultSerializer,
             400: OpenApiResponse(description="Messages by item index and field; nothing saved."),
@@ -339,21 +339,11 @@ class ActivityViewSet(
             )
         rows, errors = [], {}
         for index, item in enumerate(items):
-            parsed = ActivityBulkItemSerializer(data=item)
+            parsed = NewActivitySerializer(data=item)
             if not parsed.is_valid():
                 errors[str(index)] = parsed.errors
                 continue
-            values = parsed.validated_data
-            rows.append(
-                services.ActivityRow(
-                    member_id=values.get("member_id", self.membership.pk),
-                    type_id=values["type_id"],
-                    account_id=values.get("account_id"),
-                    date=values["date"],
-                    duration_minutes=values["duration_minutes"],
-                    notes=values.get("notes", ""),
-                )
-            )
+            rows.append(self._row(parsed.validated_data))
         if errors:
             raise exceptions.ValidationError({"rows": errors})
         created = self._log(rows)

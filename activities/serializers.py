@@ -129,9 +129,10 @@ class ActivityInputSerializer(serializers.Serializer):
     )
 
 
-class ActivityBulkItemSerializer(serializers.Serializer):
-    """One activity of a bulk write. Ids are checked by the service for the whole batch
-    at once (a query per item would not do for a thousand rows)."""
+class NewActivitySerializer(serializers.Serializer):
+    """A new activity, alone or as an item of a bulk write. Ids are only parsed here: the
+    service checks them against the organisation for the whole batch at once, in the
+    queries it makes anyway (a query per item would not do for a thousand rows)."""
 
     member_id = serializers.IntegerField(
         **ID_BOUNDS, required=False, help_text="Yours (the default); anyone else's is a 403."

@@ -44,6 +44,8 @@ from spm.tenancy.versioning import StaleVersion
 from territories.models import Account
 
 from ..models import MINUTES_PER_DAY, Activity, ActivityType
+from . import checked_insert
+from .checked_insert import NewActivity
 
 NOTES_MAX = Activity._meta.get_field("notes").max_length
 OWN_ONLY = "You can log and change only your own activities."
@@ -188,14 +190,49 @@ def _schedule_attainment(tenant: Tenant, changed: Iterable[tuple[int, dt.date, b
         tenant=tenant, metric=Metric.ACTIVITIES, month__in=months
     ).exists()
     if counted:
-        attainment_schedule(
-            tenant=tenant,
-            member_ids=[member_id for member_id, _ in selling],
-            days=[day for _, day in selling],
-        )
+        _schedule(tenant, selling)
+
+
+def _schedule(tenant: Tenant, member_days: Sequence[tuple[int, dt.date]]) -> None:
+    attainment_schedule(
+        tenant=tenant,
+        member_ids=[member_id for member_id, _ in member_days],
+        days=[day for _, day in member_days],
+    )
 
 
 # --- Writes ---------------------------------------------------------------------------------
+
+
+ROW_FIELDS = ("member_id", "type_id", "account_id", "duration_minutes", "date", "notes")
+
+
+def _parse(row: ActivityRow, today: dt.date) -> tuple[NewActivity, dict[str, list[str]]]:
+    """``row``'s values and the problems of their form, by field: what needs no query."""
+    errors: dict[str, list[str]] = defaultdict(list)
+    minutes, message = _duration_problem(row.duration_minutes)
+    if message:
+        errors["duration_minutes"].append(message)
+    day, message = _date_problem(row.date, today)
+    if message:
+        errors["date"].append(message)
+    notes = row.notes if row.notes is not None else ""
+    if not isinstance(notes, str) or len(notes) > NOTES_MAX:
+        errors["notes"].append(f"Notes hold up to {NOTES_MAX:,} characters.")
+    elif "\x00" in notes:
+        errors["notes"].append("Notes can't contain NUL characters.")
+    account_id = _as_id(row.account_id)
+    if row.account_id not in (None, "") and account_id is None:
+        account_id = -1  # Given, but not an id: no account has it.
+    parsed = NewActivity(
+        member_id=row.member_id,
+        type_id=_as_id(row.type_id),
+        account_id=account_id,
+        date=day,
+        minutes=minutes,
+        notes=notes.strip() if isinstance(notes, str) else "",
+    )
+    return parsed, errors
 
 
 @transaction.atomic
@@ -216,7 +253,12 @@ def activities_create_many(
 
     Rows are the actor's own, unless ``on_behalf`` is set: the admin's CSV import logs
     for the organisation's members with it, and it is refused (``PermissionDenied``) to
-    anyone but an admin or the platform superuser."""
+    anyone but an admin or the platform superuser.
+
+    On PostgreSQL, rows whose form is right are written by one statement that checks the
+    rest itself (``checked_insert``): the usual request makes three trips to the database
+    (the lock, that statement, the commit). When it refuses them, or on SQLite, the rows are
+    checked here one by one against the organisation, to name each problem."""
     if on_behalf and not is_admin(actor):
         raise PermissionDenied(ON_BEHALF_ADMINS)
     today = tenant.today()
@@ -224,55 +266,84 @@ def activities_create_many(
         if not may_write(actor, row.member_id, new=True, on_behalf=on_behalf):
             raise PermissionDenied(OWN_ONLY if not is_admin(actor) else LOG_OWN_ONLY)
     members = lock_members(tenant=tenant, member_ids={row.member_id for row in rows})
-    type_ids = {_as_id(row.type_id) for row in rows} - {None}
+    parsed = [_parse(row, today) for row in rows]
+    values = [value for value, _ in parsed]
+    well_formed = not any(errors for _, errors in parsed)
+    if well_formed and checked_insert.available() and {v.member_id for v in values} <= members:
+        written = checked_insert.insert(tenant=tenant, rows=values, source=source)
+        if written is not None:
+            created = [
+                Activity(
+                    pk=pk,
+                    tenant=tenant,
+                    member_id=value.member_id,
+                    type_id=value.type_id,
+                    account_id=value.account_id,
+                    date=value.date,
+                    duration_minutes=value.minutes,
+                    notes=value.notes,
+                    source=source,
+                    version=1,
+                    created_at=written.at,
+                    updated_at=written.at,
+                )
+                for value, pk in zip(values, written.ids, strict=True)
+            ]
+            for activity in created:
+                if types is not None and activity.type_id in types:
+                    activity.type = types[activity.type_id]
+            if written.counted:
+                _schedule(tenant, written.counted)
+            return created
+    return _check_and_create(tenant, parsed, members, source, types)
+
+
+def _check_and_create(
+    tenant: Tenant,
+    parsed: list[tuple[NewActivity, dict[str, list[str]]]],
+    members: set[int],
+    source: str,
+    types: Mapping[int, ActivityType] | None,
+) -> list[Activity]:
+    """Check every row against the organisation, name each problem by row and field, and
+    write them all when there is none."""
+    type_ids = {value.type_id for value, _ in parsed} - {None}
     if types is None or not type_ids <= set(types):
         types = ActivityType.objects.filter(tenant=tenant).in_bulk(sorted(type_ids))
-    account_ids = {_as_id(row.account_id) for row in rows} - {None}
+    account_ids = {value.account_id for value, _ in parsed} - {None}
     accounts = set(
         Account.objects.filter(tenant=tenant, pk__in=sorted(account_ids)).values_list(
             "pk", flat=True
         )
     )
 
-    problems: dict[int, dict[str, list[str]]] = defaultdict(lambda: defaultdict(list))
+    problems: dict[int, dict[str, list[str]]] = {}
     valid: list[tuple[int, Activity]] = []
-    for index, row in enumerate(rows):
-        errors = problems[index]
-        if row.member_id not in members:
+    for index, (value, form_errors) in enumerate(parsed):
+        errors = defaultdict(list, form_errors)
+        if value.member_id not in members:
             errors["member_id"].append("No such member in this organisation.")
-        type_id = _as_id(row.type_id)
-        kind = types.get(type_id) if type_id is not None else None
+        kind = types.get(value.type_id) if value.type_id is not None else None
         if kind is None:
             errors["type_id"].append("Choose one of the organisation's activity types.")
         elif not kind.active:
             errors["type_id"].append(f"The type “{kind.name}” is no longer in use.")
-        account_id = _as_id(row.account_id)
-        if row.account_id not in (None, "") and account_id not in accounts:
+        if value.account_id is not None and value.account_id not in accounts:
             errors["account_id"].append("No such account in this organisation.")
-        minutes, message = _duration_problem(row.duration_minutes)
-        if message:
-            errors["duration_minutes"].append(message)
-        day, message = _date_problem(row.date, today)
-        if message:
-            errors["date"].append(message)
-        notes = row.notes if row.notes is not None else ""
-        if not isinstance(notes, str) or len(notes) > NOTES_MAX:
-            errors["notes"].append(f"Notes hold up to {NOTES_MAX:,} characters.")
-        elif "\x00" in notes:
-            errors["notes"].append("Notes can't contain NUL characters.")
         if errors:
+            problems[index] = errors
             continue
         valid.append(
             (
                 index,
                 Activity(
                     tenant=tenant,
-                    member_id=row.member_id,
+                    member_id=value.member_id,
                     type=kind,
-                    account_id=account_id,
-                    date=day,
-                    duration_minutes=minutes,
-                    notes=notes.strip(),
+                    account_id=value.account_id,
+                    date=value.date,
+                    duration_minutes=value.minutes,
+                    notes=value.notes,
                     source=source,
                 ),
             )
@@ -283,14 +354,18 @@ def activities_create_many(
         key = (activity.member_id, activity.date)
         already = logged.get(key, 0)
         if already + activity.duration_minutes > MINUTES_PER_DAY:
-            problems[index]["duration_minutes"].append(
+            problems.setdefault(index, defaultdict(list))["duration_minutes"].append(
                 _over_a_day(activity.date, already, activity.duration_minutes)
             )
         logged[key] = already + activity.duration_minutes
 
-    bad = {index: dict(errors) for index, errors in problems.items() if errors}
-    if bad:
-        raise ActivityRowsInvalid(bad)
+    if problems:
+        raise ActivityRowsInvalid(
+            {
+                index: {field: errors[field] for field in ROW_FIELDS if errors.get(field)}
+                for index, errors in sorted(problems.items())
+            }
+        )
     created = Activity.objects.bulk_create([activity for _, activity in valid])
     _schedule_attainment(tenant, ((a.member_id, a.date, a.type.is_selling) for a in created))
     return created

@@ -1,0 +1,139 @@
+"""Logging activities in one PostgreSQL statement that checks them itself.
+
+Logging is what reps do all day, so ``activities_create_many`` tries this first for rows
+whose form is right: under the member locks it has just taken, one statement
+
+- checks every row's type (the organisation's, in use) and account (the organisation's),
+  and that no member's day goes over 24 hours with what is logged already;
+- inserts all the rows when every check holds, and none otherwise;
+- says for each inserted row whether attainment can change: a selling type, in a month
+  where some quota counts activities.
+
+A refusal returns ``None`` and names nothing: the service then checks the rows one by one
+to say which and why. So this never decides anything the service's own checks would not,
+and the tests of the service run through both paths on PostgreSQL.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import cache
+
+from django.db import connection
+from django.utils import timezone
+
+from quotas.models import Metric, Quota
+from spm.tenancy.models import Tenant
+from territories.models import Account
+
+from ..models import MINUTES_PER_DAY, Activity, ActivityType, Category
+
+
+@dataclass(frozen=True)
+class NewActivity:
+    """A row's values once their form is checked, before the organisation is asked: ids
+    are ``None`` when not given, ``-1`` when given but not an id; ``date`` and ``minutes``
+    are ``None`` when wrong."""
+
+    member_id: int
+    type_id: int | None
+    account_id: int | None
+    date: dt.date | None
+    minutes: int | None
+    notes: str
+
+
+@dataclass(frozen=True)
+class Written:
+    ids: list[int]  # The new activities' ids, in the rows' order.
+    at: dt.datetime  # Their ``created_at`` and ``updated_at``.
+    counted: list[tuple[int, dt.date]]  # (member, day) whose attainment can change.
+
+
+def available() -> bool:
+    return connection.vendor == "postgresql"
+
+
+def insert(*, tenant: Tenant, rows: Sequence[NewActivity], source: str) -> Written | None:
+    """Insert ``rows`` if they all pass the checks above, else nothing (``None``). The
+    caller holds the lock of every member of ``rows`` (taken by an earlier statement, so
+    this statement's snapshot sees every activity committed before it)."""
+    now = timezone.now()
+    params = {
+        "tenant": tenant.pk,
+        "members": [row.member_id for row in rows],
+        "types": [row.type_id for row in rows],
+        "accounts": [row.account_id for row in rows],
+        "dates": [row.date for row in rows],
+        "minutes": [row.minutes for row in rows],
+        "notes": [row.notes for row in rows],
+        "source": source,
+        "now": now,
+        "day_limit": MINUTES_PER_DAY,
+        "selling": Category.SELLING,
+        "metric": Metric.ACTIVITIES,
+    }
+    with connection.cursor() as cursor:
+        cursor.execute(_statement(), params)
+        written = cursor.fetchall()
+    if not written:
+        return None
+    return Written(
+        ids=[pk for pk, _, _, _ in written],
+        at=now,
+        counted=[(member_id, day) for _, member_id, day, counted in written if counted],
+    )
+
+
+@cache
+def _statement() -> str:
+    quote = connection.ops.quote_name
+    activity = quote(Activity._meta.db_table)
+    kind = quote(ActivityType._meta.db_table)
+    account = quote(Account._meta.db_table)
+    quota = quote(Quota._meta.db_table)
+    # ``refused`` has a row for each broken rule; the insert happens only when it is empty.
+    # RETURNING gives the rows in the order they were inserted, which is the rows' order.
+    return f"""
+        WITH new AS (
+            SELECT * FROM unnest(
+                %(members)s::bigint[], %(types)s::bigint[], %(accounts)s::bigint[],
+                %(dates)s::date[], %(minutes)s::integer[], %(notes)s::text[]
+            ) WITH ORDINALITY AS new (member_id, type_id, account_id, date, minutes, notes, n)
+        ), kinds AS (
+            SELECT id, category FROM {kind}
+            WHERE tenant_id = %(tenant)s AND active AND id IN (SELECT type_id FROM new)
+        ), refused AS (
+            SELECT 1 FROM new
+            WHERE type_id IS NULL OR type_id NOT IN (SELECT id FROM kinds)
+               OR (account_id IS NOT NULL AND NOT EXISTS (
+                   SELECT 1 FROM {account} a
+                   WHERE a.tenant_id = %(tenant)s AND a.id = new.account_id))
+            UNION ALL
+            SELECT 1 FROM new
+            GROUP BY member_id, date
+            HAVING SUM(minutes) + COALESCE((
+                SELECT SUM(a.duration_minutes) FROM {activity} a
+                WHERE a.tenant_id = %(tenant)s AND a.member_id = new.member_id
+                  AND a.date = new.date
+            ), 0) > %(day_limit)s
+        )
+        INSERT INTO {activity} AS inserted (
+            tenant_id, member_id, type_id, account_id, date, duration_minutes, notes, source,
+            version, created_at, updated_at
+        )
+        SELECT %(tenant)s, member_id, type_id, account_id, date, minutes, notes, %(source)s,
+               1, %(now)s, %(now)s
+        FROM new
+        WHERE NOT EXISTS (SELECT 1 FROM refused)
+        ORDER BY n
+        RETURNING inserted.id, inserted.member_id, inserted.date,
+            (SELECT k.category FROM kinds k WHERE k.id = inserted.type_id) = %(selling)s
+            AND EXISTS (
+                SELECT 1 FROM {quota} q
+                WHERE q.tenant_id = %(tenant)s AND q.metric = %(metric)s
+                  AND q.month = date_trunc('month', inserted.date)::date
+            )
+    """
