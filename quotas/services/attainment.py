@@ -14,8 +14,10 @@ Invariants: one ``Attainment`` row per quota (an upsert: recomputing gives the s
 ``as_of`` is the as-of date, or the month's last day once the month is over); one
 ``AttainmentSnapshot`` per quota and day, written for the quotas whose month holds the
 as-of date; a quota on a metric without a data source gets no row (it shows "no data
-source"). The quotas are locked (primary-key order) before the figures are read, so two
-runs over the same quotas serialise and the later one's figures are the ones kept.
+source"). Runs in one organisation take turns (``lock_for_tenant``, one lock instead of a
+row lock on each of thousands of quotas) before the figures are read, so two runs over
+the same quotas serialise and the later one's figures are the ones kept; a quota changed
+meanwhile asks for its own run after its commit, which then reads the new figures.
 
 The quota's member is told when the attainment of a published quota of the current
 month crosses 50% and 100%: the crossing is found by comparing the stored percentage
@@ -23,7 +25,7 @@ with the new one, and a notice already sent for that quota and threshold (or a h
 one) is not sent again.
 
 Cost: a fixed number of queries whatever the number of quotas or sales: the reporting
-lines, the quotas (locked), one aggregate of the metric per month and metric, then on
+lines, the lock, the quotas, one aggregate of the metric per month and metric, then on
 PostgreSQL one statement that aggregates the daily targets, computes the figures and
 writes both the attainment rows and the snapshots (``_compute_and_store_in_sql``); on
 SQLite an aggregate of the targets, the figures in pandas (``rules.attainment_frame``),
@@ -46,6 +48,7 @@ from django.utils import timezone
 
 from spm.notifications.models import Notification
 from spm.notifications.services import Message, notify
+from spm.tenancy.locks import lock_for_tenant
 from spm.tenancy.models import Membership, Tenant
 from spm.tenancy.tasks_base import enqueue_on_commit
 
@@ -58,6 +61,7 @@ from ._common import ATTAINMENT_TASK, MY_QUOTA_URL, month_key
 
 # Attainment thresholds a member is told about, in percent.
 THRESHOLDS = (50, 100)
+ATTAINMENT_LOCK = "quotas.attainment"
 NOTICE_KIND = "quota.attainment"
 # Quota ids per snapshot statement: 5,000 keeps it below SQLite's limit of 32,766
 # parameters; a month of 2,000 reps is one statement.
@@ -145,11 +149,10 @@ def attainment_compute(
                 quotas = quotas.filter(member_id__in=sorted(wanted_members))
 
     with transaction.atomic():
+        lock_for_tenant(tenant, ATTAINMENT_LOCK)
         rows = [
             _Quota(*row)
-            for row in quotas.select_for_update(of=("self",))
-            .order_by("pk")
-            .values_list(
+            for row in quotas.order_by("pk").values_list(
                 "pk",
                 "member_id",
                 "month",
