@@ -31,7 +31,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Sum
 
 from quotas.models import Metric, Quota
@@ -272,30 +272,42 @@ def activities_create_many(
     if well_formed and checked_insert.available() and {v.member_id for v in values} <= members:
         written = checked_insert.insert(tenant=tenant, rows=values, source=source)
         if written is not None:
-            created = [
-                Activity(
-                    pk=pk,
-                    tenant=tenant,
-                    member_id=value.member_id,
-                    type_id=value.type_id,
-                    account_id=value.account_id,
-                    date=value.date,
-                    duration_minutes=value.minutes,
-                    notes=value.notes,
-                    source=source,
-                    version=1,
-                    created_at=written.at,
-                    updated_at=written.at,
-                )
-                for value, pk in zip(values, written.ids, strict=True)
-            ]
-            for activity in created:
-                if types is not None and activity.type_id in types:
-                    activity.type = types[activity.type_id]
             if written.counted:
                 _schedule(tenant, written.counted)
-            return created
+            return _saved(tenant, values, written, source, types)
     return _check_and_create(tenant, parsed, members, source, types)
+
+
+def _saved(
+    tenant: Tenant,
+    values: list[NewActivity],
+    written: checked_insert.Written,
+    source: str,
+    types: Mapping[int, ActivityType] | None,
+) -> list[Activity]:
+    """The activities ``checked_insert`` wrote, as if read back (no query)."""
+    saved = []
+    for value, pk in zip(values, written.ids, strict=True):
+        activity = Activity(
+            pk=pk,
+            tenant=tenant,
+            member_id=value.member_id,
+            type_id=value.type_id,
+            account_id=value.account_id,
+            date=value.date,
+            duration_minutes=value.minutes,
+            notes=value.notes,
+            source=source,
+            version=1,
+            created_at=written.at,
+            updated_at=written.at,
+        )
+        activity._state.adding = False
+        activity._state.db = connection.alias
+        if types is not None and value.type_id in types:
+            activity.type = types[value.type_id]
+        saved.append(activity)
+    return saved
 
 
 def _check_and_create(

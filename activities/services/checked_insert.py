@@ -75,8 +75,9 @@ def insert(*, tenant: Tenant, rows: Sequence[NewActivity], source: str) -> Writt
         "selling": Category.SELLING,
         "metric": Metric.ACTIVITIES,
     }
+    with_accounts = any(row.account_id is not None for row in rows)
     with connection.cursor() as cursor:
-        cursor.execute(_statement(), params)
+        cursor.execute(_statement(with_accounts), params)
         written = cursor.fetchall()
     if not written:
         return None
@@ -88,12 +89,23 @@ def insert(*, tenant: Tenant, rows: Sequence[NewActivity], source: str) -> Writt
 
 
 @cache
-def _statement() -> str:
+def _statement(with_accounts: bool) -> str:
+    """The statement; ``with_accounts`` when some row names an account (otherwise it
+    leaves the accounts table out: a table the statement names costs its planning even
+    when no row needs it)."""
     quote = connection.ops.quote_name
     activity = quote(Activity._meta.db_table)
     kind = quote(ActivityType._meta.db_table)
     account = quote(Account._meta.db_table)
     quota = quote(Quota._meta.db_table)
+    accounts_check = (
+        f"""
+               OR (account_id IS NOT NULL AND NOT EXISTS (
+                   SELECT 1 FROM {account} a
+                   WHERE a.tenant_id = %(tenant)s AND a.id = new.account_id))"""
+        if with_accounts
+        else ""
+    )
     # ``refused`` has a row for each broken rule; the insert happens only when it is empty.
     # RETURNING gives the rows in the order they were inserted, which is the rows' order.
     return f"""
@@ -107,10 +119,7 @@ def _statement() -> str:
             WHERE tenant_id = %(tenant)s AND active AND id IN (SELECT type_id FROM new)
         ), refused AS (
             SELECT 1 FROM new
-            WHERE type_id IS NULL OR type_id NOT IN (SELECT id FROM kinds)
-               OR (account_id IS NOT NULL AND NOT EXISTS (
-                   SELECT 1 FROM {account} a
-                   WHERE a.tenant_id = %(tenant)s AND a.id = new.account_id))
+            WHERE type_id IS NULL OR type_id NOT IN (SELECT id FROM kinds){accounts_check}
             UNION ALL
             SELECT 1 FROM new
             GROUP BY member_id, date
