@@ -25,6 +25,7 @@ from django.db import connection
 from django.utils import timezone
 
 from quotas.models import Metric, Quota
+from spm.tenancy.bulk import array_literal
 from spm.tenancy.models import Tenant
 from territories.models import Account
 
@@ -63,11 +64,11 @@ def insert(*, tenant: Tenant, rows: Sequence[NewActivity], source: str) -> Writt
     now = timezone.now()
     params = {
         "tenant": tenant.pk,
-        "members": [row.member_id for row in rows],
-        "types": [row.type_id for row in rows],
-        "accounts": [row.account_id for row in rows],
-        "dates": [row.date for row in rows],
-        "minutes": [row.minutes for row in rows],
+        "members": array_literal(row.member_id for row in rows),
+        "types": array_literal(row.type_id for row in rows),
+        "accounts": array_literal(row.account_id for row in rows),
+        "dates": array_literal(row.date for row in rows),
+        "minutes": array_literal(row.minutes for row in rows),
         "notes": [row.notes for row in rows],
         "source": source,
         "now": now,

