@@ -181,10 +181,11 @@ def attainment_compute(
 
 def _with_source(rows: list[_Quota], result: AttainmentResult) -> list[_Quota]:
     """The quotas whose metric has a data source; the others are counted as skipped."""
-    skipped = [row for row in rows if metrics.get(row.metric) is None]
+    sourced = {metric: metrics.get(metric) is not None for metric in {row.metric for row in rows}}
+    skipped = [row for row in rows if not sourced[row.metric]]
     result.no_source = len(skipped)
     result.no_source_metrics = sorted({row.metric for row in skipped})
-    return [row for row in rows if metrics.get(row.metric) is not None]
+    return [row for row in rows if sourced[row.metric]]
 
 
 def _compute(
@@ -259,12 +260,14 @@ def _compute_and_store_in_sql(
     if in_sql:
         distinct = sorted(set(spans))
         index = {span: number for number, span in enumerate(distinct)}
-        pairs = [(row.pk, member) for row in rows for member in lines.team(row.member_id)]
+        teams = [lines.team(row.member_id) for row in rows]
         groups = tuple(metric for metric, _, _ in distinct)
         params |= {
             "groups": array_literal(index[span] for span in spans),
-            "pair_quotas": array_literal(quota_id for quota_id, _ in pairs),
-            "pair_members": array_literal(member for _, member in pairs),
+            "pair_quotas": array_literal(
+                row.pk for row, team in zip(rows, teams, strict=True) for _ in team
+            ),
+            "pair_members": array_literal(member for team in teams for member in team),
         }
         for number, (_, first, last) in enumerate(distinct):
             params |= {f"start_{number}": first, f"end_{number}": last}

@@ -53,4 +53,4 @@ def array_literal(values: Iterable[object]) -> str:
     for a ``%(name)s::bigint[]`` parameter. A Python list is sent as ``ARRAY[1, 2, …]``:
     one constant per value for PostgreSQL to parse and plan, about 40 ms for ten thousand,
     where one literal takes under a millisecond. Not for text (it would need quoting)."""
-    return "{" + ",".join("NULL" if value is None else str(value) for value in values) + "}"
+    return "{" + ",".join(["NULL" if value is None else str(value) for value in values]) + "}"
