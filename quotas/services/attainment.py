@@ -355,7 +355,7 @@ def _attainment_sql(groups: tuple[str, ...] | None) -> str:
 
 def _achieved_sql(groups: tuple[str, ...] | None) -> str:
     """The ``computed (quota_id, achieved, u, effective, month)`` part of the statement (the
-    quotas' effective amounts and months as read, locked, before it): from the arrays, or
+    quotas' effective amounts and months as read, under the lock, before it): from the arrays, or
     from each (metric, month) group's figures per member (its metric's ``span_sql`` over
     the month up to the as-of date) summed over each quota's pairs of counted members."""
     if groups is None:
