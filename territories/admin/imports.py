@@ -21,7 +21,7 @@ from django.utils.cache import patch_vary_headers
 from spm.tenancy.admin_base import TenantScopedAdmin, is_platform_superuser
 
 from ..account_imports import account_import_submit
-from ..csv_io import COLUMNS, ImportRejected, RowError
+from ..csv_io import COLUMNS, REQUIRED, ImportRejected, RowError
 from ..forms import AccountsImportForm
 from ..models import AccountImport
 from ..services import account_import_retry
@@ -39,9 +39,9 @@ STEP_UNITS = {Step.CHECK: "rows", Step.READ: "accounts", Step.WRITE: "accounts"}
 RECENT = 5
 
 COLUMN_HELP = {
-    "external_id": "Required. The account's id in your CRM. Rows are matched on it: "
+    "external_id": "The account's id in your CRM. Rows are matched on it: "
     "a known id updates that account, a new one creates an account.",
-    "name": "Required. The account's name.",
+    "name": "The account's name.",
     "industry": "Free text, e.g. Software.",
     "country": "Two-letter country code, e.g. US or DE.",
     "region": "State, province or region, e.g. CA.",
@@ -250,7 +250,7 @@ def import_accounts(model_admin, request: HttpRequest) -> HttpResponse:
             "title": "Import accounts from a CSV file",
             "form": form,
             "errors": errors,
-            "columns": [(name, COLUMN_HELP[name]) for name in COLUMNS],
+            "columns": [(name, COLUMN_HELP[name], name in REQUIRED) for name in COLUMNS],
             "header": ",".join(COLUMNS),
             "recent": [(job, outcome(job)) for job in recent[:RECENT]],
         },
