@@ -52,6 +52,7 @@ from .models import (
     Sale,
 )
 from .services.attainment import attainment_compute
+from .services.quotas import quota_metrics_note
 from .services.rolldown import TARGET_COLUMNS, insert_targets, quotas_roll_down
 
 OPTIONS = (
@@ -148,7 +149,9 @@ def build_quotas(bench: BenchOrg, months: list[dt.date]) -> int:
         )
         for month in months
     ]
-    Quota.objects.bulk_create(quotas, batch_size=BUILD_BATCH)
+    with transaction.atomic():
+        Quota.objects.bulk_create(quotas, batch_size=BUILD_BATCH)
+        quota_metrics_note(tenant, [Metric.REVENUE])
     return len(quotas)
 
 

@@ -34,7 +34,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection, transaction
 from django.db.models import Sum
 
-from quotas.models import Metric, Quota
+from quotas.models import Metric
 from quotas.services import attainment_schedule
 from spm.calendars.services import lock_member, lock_members, readable_date
 from spm.inputs import DATE_WINDOW_MESSAGE, EARLIEST_DATE, LATEST_DATE
@@ -180,25 +180,16 @@ def _minutes_logged(
 def _schedule_attainment(tenant: Tenant, changed: Iterable[tuple[int, dt.date, bool]]) -> None:
     """Ask quotas to recompute the attainment of the members and months of ``changed``
     (member, day, whether the activity was selling time): only selling activities count
-    (the ``activities`` metric), and only when some quota of those months is on that
-    metric; otherwise nothing can change and nothing is sent (one indexed query)."""
+    (the ``activities`` metric), and quotas sends nothing unless some quota of those
+    months is on that metric."""
     selling = [(member_id, day) for member_id, day, is_selling in changed if is_selling]
-    if not selling:
-        return
-    months = sorted({day.replace(day=1) for _, day in selling})
-    counted = Quota.objects.filter(
-        tenant=tenant, metric=Metric.ACTIVITIES, month__in=months
-    ).exists()
-    if counted:
-        _schedule(tenant, selling)
-
-
-def _schedule(tenant: Tenant, member_days: Sequence[tuple[int, dt.date]]) -> None:
-    attainment_schedule(
-        tenant=tenant,
-        member_ids=[member_id for member_id, _ in member_days],
-        days=[day for _, day in member_days],
-    )
+    if selling:
+        attainment_schedule(
+            tenant=tenant,
+            member_ids=[member_id for member_id, _ in selling],
+            days=[day for _, day in selling],
+            metric=Metric.ACTIVITIES,
+        )
 
 
 # --- Writes ---------------------------------------------------------------------------------
@@ -255,9 +246,9 @@ def activities_create_many(
     for the organisation's members with it, and it is refused (``PermissionDenied``) to
     anyone but an admin or the platform superuser.
 
-    On PostgreSQL, rows whose form is right are written by one statement that checks the
-    rest itself (``checked_insert``): the usual request makes three trips to the database
-    (the lock, that statement, the commit). When it refuses them, or on SQLite, the rows are
+    On PostgreSQL, rows whose form is right are locked and written in one round trip by
+    a statement that checks the rest itself (``checked_insert``): the usual request's
+    transaction sends nothing else. When it refuses them, or on SQLite, the rows are
     checked here one by one against the organisation, to name each problem."""
     if on_behalf and not is_admin(actor):
         raise PermissionDenied(ON_BEHALF_ADMINS)
@@ -265,16 +256,20 @@ def activities_create_many(
     for row in rows:
         if not may_write(actor, row.member_id, new=True, on_behalf=on_behalf):
             raise PermissionDenied(OWN_ONLY if not is_admin(actor) else LOG_OWN_ONLY)
-    members = lock_members(tenant=tenant, member_ids={row.member_id for row in rows})
     parsed = [_parse(row, today) for row in rows]
     values = [value for value, _ in parsed]
-    well_formed = not any(errors for _, errors in parsed)
-    if well_formed and checked_insert.available() and {v.member_id for v in values} <= members:
+    if checked_insert.available() and not any(errors for _, errors in parsed):
         written = checked_insert.insert(tenant=tenant, rows=values, source=source)
         if written is not None:
-            if written.counted:
-                _schedule(tenant, written.counted)
+            _schedule_attainment(
+                tenant,
+                (
+                    (value.member_id, value.date, selling)
+                    for value, selling in zip(values, written.selling, strict=True)
+                ),
+            )
             return _saved(tenant, values, written, source, types)
+    members = lock_members(tenant=tenant, member_ids={row.member_id for row in rows})
     return _check_and_create(tenant, parsed, members, source, types)
 
 

@@ -1,13 +1,16 @@
-"""Logging activities in one PostgreSQL statement that checks them itself.
+"""Logging activities in one PostgreSQL round trip that checks them itself.
 
 Logging is what reps do all day, so ``activities_create_many`` tries this first for rows
-whose form is right: under the member locks it has just taken, one statement
+whose form is right. One round trip carries two statements:
 
-- checks every row's type (the organisation's, in use) and account (the organisation's),
-  and that no member's day goes over 24 hours with what is logged already;
-- inserts all the rows when every check holds, and none otherwise;
-- says for each inserted row whether attainment can change: a selling type, in a month
-  where some quota counts activities.
+1. the lock of the rows' members (``spm.calendars.services.lock_members_sql``);
+2. then, with a snapshot taken once the lock is held, one statement that
+   - checks every row's member (the organisation's), type (the organisation's, in use)
+     and account (the organisation's), and that no member's day goes over 24 hours
+     with what is logged already;
+   - inserts all the rows when every check holds, and none otherwise;
+   - says for each inserted row whether its type is selling time (only those can
+     change attainment).
 
 A refusal returns ``None`` and names nothing: the service then checks the rows one by one
 to say which and why. So this never decides anything the service's own checks would not,
@@ -24,9 +27,9 @@ from functools import cache
 from django.db import connection
 from django.utils import timezone
 
-from quotas.models import Metric, Quota
+from spm.calendars.services import lock_members_sql
 from spm.tenancy.bulk import array_literal
-from spm.tenancy.models import Tenant
+from spm.tenancy.models import Membership, Tenant
 from territories.models import Account
 
 from ..models import MINUTES_PER_DAY, Activity, ActivityType, Category
@@ -50,7 +53,7 @@ class NewActivity:
 class Written:
     ids: list[int]  # The new activities' ids, in the rows' order.
     at: dt.datetime  # Their ``created_at`` and ``updated_at``.
-    counted: list[tuple[int, dt.date]]  # (member, day) whose attainment can change.
+    selling: list[bool]  # Whether each row's type is selling time.
 
 
 def available() -> bool:
@@ -58,9 +61,8 @@ def available() -> bool:
 
 
 def insert(*, tenant: Tenant, rows: Sequence[NewActivity], source: str) -> Written | None:
-    """Insert ``rows`` if they all pass the checks above, else nothing (``None``). The
-    caller holds the lock of every member of ``rows`` (taken by an earlier statement, so
-    this statement's snapshot sees every activity committed before it)."""
+    """Lock the members of ``rows``, then insert the rows if they all pass the checks
+    above, else nothing (``None``). Inside a transaction: the locks last until it ends."""
     now = timezone.now()
     params = {
         "tenant": tenant.pk,
@@ -74,7 +76,6 @@ def insert(*, tenant: Tenant, rows: Sequence[NewActivity], source: str) -> Writt
         "now": now,
         "day_limit": MINUTES_PER_DAY,
         "selling": Category.SELLING,
-        "metric": Metric.ACTIVITIES,
     }
     with_accounts = any(row.account_id is not None for row in rows)
     with connection.cursor() as cursor:
@@ -83,22 +84,20 @@ def insert(*, tenant: Tenant, rows: Sequence[NewActivity], source: str) -> Writt
     if not written:
         return None
     return Written(
-        ids=[pk for pk, _, _, _ in written],
-        at=now,
-        counted=[(member_id, day) for _, member_id, day, counted in written if counted],
+        ids=[pk for pk, _ in written], at=now, selling=[selling for _, selling in written]
     )
 
 
 @cache
 def _statement(with_accounts: bool) -> str:
-    """The statement; ``with_accounts`` when some row names an account (otherwise it
-    leaves the accounts table out: a table the statement names costs its planning even
-    when no row needs it)."""
+    """The lock, then the insert; ``with_accounts`` when some row names an account
+    (otherwise it leaves the accounts table out: a table the statement names costs its
+    planning even when no row needs it)."""
     quote = connection.ops.quote_name
     activity = quote(Activity._meta.db_table)
     kind = quote(ActivityType._meta.db_table)
     account = quote(Account._meta.db_table)
-    quota = quote(Quota._meta.db_table)
+    member = quote(Membership._meta.db_table)
     accounts_check = (
         f"""
                OR (account_id IS NOT NULL AND NOT EXISTS (
@@ -110,6 +109,7 @@ def _statement(with_accounts: bool) -> str:
     # ``refused`` has a row for each broken rule; the insert happens only when it is empty.
     # RETURNING gives the rows in the order they were inserted, which is the rows' order.
     return f"""
+        {lock_members_sql()};
         WITH new AS (
             SELECT * FROM unnest(
                 %(members)s::bigint[], %(types)s::bigint[], %(accounts)s::bigint[],
@@ -120,7 +120,10 @@ def _statement(with_accounts: bool) -> str:
             WHERE tenant_id = %(tenant)s AND active AND id IN (SELECT type_id FROM new)
         ), refused AS (
             SELECT 1 FROM new
-            WHERE type_id IS NULL OR type_id NOT IN (SELECT id FROM kinds){accounts_check}
+            WHERE type_id IS NULL OR type_id NOT IN (SELECT id FROM kinds)
+               OR NOT EXISTS (
+                   SELECT 1 FROM {member} m
+                   WHERE m.tenant_id = %(tenant)s AND m.id = new.member_id){accounts_check}
             UNION ALL
             SELECT 1 FROM new
             GROUP BY member_id, date
@@ -139,11 +142,6 @@ def _statement(with_accounts: bool) -> str:
         FROM new
         WHERE NOT EXISTS (SELECT 1 FROM refused)
         ORDER BY n
-        RETURNING inserted.id, inserted.member_id, inserted.date,
+        RETURNING inserted.id,
             (SELECT k.category FROM kinds k WHERE k.id = inserted.type_id) = %(selling)s
-            AND EXISTS (
-                SELECT 1 FROM {quota} q
-                WHERE q.tenant_id = %(tenant)s AND q.metric = %(metric)s
-                  AND q.month = date_trunc('month', inserted.date)::date
-            )
     """

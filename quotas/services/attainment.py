@@ -103,16 +103,42 @@ class _Quota:
 
 
 def attainment_schedule(
-    *, tenant: Tenant, member_ids: Iterable[int], days: Iterable[dt.date]
+    *,
+    tenant: Tenant,
+    member_ids: Iterable[int],
+    days: Iterable[dt.date],
+    metric: str | None = None,
 ) -> None:
     """After the current transaction commits, ask for the attainment of ``member_ids``
     (and the team quotas above them) in the months of ``days`` to be recomputed: one
     debounced request (``quotas.tasks.attainment_for_members``), whatever the number of
-    members. For a higher app whose metric's figures changed (activities)."""
+    members. For a higher app whose metric's figures changed (activities).
+
+    With ``metric``, only the months where some quota is on it: nothing else can
+    change. An organisation that never set a quota on ``metric`` is answered without a
+    query (``Tenant.quota_metrics``); else one indexed query answers."""
     members = sorted({int(member_id) for member_id in member_ids})
-    if members:
-        months = sorted({month_key(day) for day in days})
-        enqueue_on_commit(ATTAINMENT_TASK, tenant, member_ids=members, months=months)
+    months = sorted({day.replace(day=1) for day in days})
+    if metric is not None and members:
+        months = _months_counting(tenant, metric, months)
+    if members and months:
+        enqueue_on_commit(
+            ATTAINMENT_TASK,
+            tenant,
+            member_ids=members,
+            months=[month_key(month) for month in months],
+        )
+
+
+def _months_counting(tenant: Tenant, metric: str, months: list[dt.date]) -> list[dt.date]:
+    if metric not in tenant.quota_metrics:
+        return []
+    return sorted(
+        Quota.objects.filter(tenant=tenant, metric=metric, month__in=months)
+        .order_by()
+        .values_list("month", flat=True)
+        .distinct()
+    )
 
 
 # --- The service ---------------------------------------------------------------------------

@@ -278,6 +278,17 @@ def _key_of(quota: Quota) -> CellKey:
     return (quota.member_id, quota.month, quota.metric)
 
 
+def quota_metrics_note(tenant: Tenant, metrics: Iterable[str]) -> None:
+    """Add ``metrics`` to the organisation's ``quota_metrics`` (inside the transaction
+    creating their quotas), on ``tenant`` too. The tenant's row is locked only when a
+    metric is new to it, which happens at most once per metric."""
+    if set(metrics) <= set(tenant.quota_metrics):
+        return
+    locked = Tenant.objects.select_for_update().only("quota_metrics").get(pk=tenant.pk)
+    tenant.quota_metrics = sorted({*locked.quota_metrics, *metrics})
+    Tenant.objects.filter(pk=tenant.pk).update(quota_metrics=tenant.quota_metrics)
+
+
 def _save(tenant: Tenant, who: Acting, cells: Sequence[QuotaCell]) -> list[Quota]:
     """Check every cell, then write them all or raise ``QuotaCellsInvalid``. The caller
     holds the transaction. A constant number of queries whatever the number of cells."""
@@ -359,6 +370,7 @@ def _save(tenant: Tenant, who: Acting, cells: Sequence[QuotaCell]) -> list[Quota
             raise QuotaCellsInvalid(
                 {key: {"version": [STALE_MESSAGE]} for key in current}, current
             ) from None
+        quota_metrics_note(tenant, {quota.metric for quota in created})
         history.extend(
             _change(
                 tenant,

@@ -95,6 +95,15 @@ class Tenant(models.Model):
         default=False,
         help_text="Reduce quotas for time off, not only for partial employment.",
     )
+    # Kept by quotas, read with the tenant (every request loads it): logging activities
+    # asks nothing about quotas in an organisation that never set one on that metric.
+    quota_metrics = models.JSONField(
+        default=list,
+        blank=True,
+        editable=False,
+        help_text="The metrics some quota has been set on: each is added with the first "
+        "such quota and never removed.",
+    )
     is_active = models.BooleanField(default=True)
     created_at = models.DateTimeField(auto_now_add=True)
 

@@ -2,6 +2,7 @@
 exactly what the service's own checks accept, all or nothing, and says which rows can
 change attainment."""
 
+import dataclasses
 import datetime as dt
 
 import pytest
@@ -63,12 +64,13 @@ def log(world, rows):
     return activities_create_many(tenant=world.tenant, actor=world.rep, rows=rows)
 
 
-def test_a_well_formed_activity_is_one_statement_between_the_lock_and_the_commit(world):
+def test_a_well_formed_activity_is_one_round_trip_the_lock_then_the_insert(world):
     with CaptureQueriesContext(connection) as queries:
         (activity,) = log(world, [row(world, account_id=world.account.pk, notes=" Intro ")])
     sql = [s for s in statements(queries) if "SAVEPOINT" not in s]  # The test's transaction.
-    assert len(sql) == 2, sql
-    assert "FOR UPDATE" in sql[0] and sql[1].lstrip().startswith("WITH new AS")
+    assert len(sql) == 1, sql
+    lock, insert = sql[0].split(";", 1)
+    assert lock.rstrip().endswith("FOR UPDATE") and insert.lstrip().startswith("WITH new AS")
     stored = Activity.objects.get(pk=activity.pk)
     assert [
         (a.member_id, a.type_id, a.account_id, a.date, a.duration_minutes, a.notes)
@@ -131,6 +133,17 @@ def test_a_refusal_writes_nothing_and_the_service_names_the_problem(world, case,
     with pytest.raises(ActivityRowsInvalid) as refused:
         log(world, rows)
     assert list(refused.value.rows) == [1] and list(refused.value.rows[1]) == [field]
+    assert Activity.objects.count() == before
+
+
+def test_another_organisations_member_is_refused(world, other):
+    value, _ = service._parse(row(world), world.tenant.today())
+    foreign = dataclasses.replace(value, member_id=other.rep.pk)
+    before = Activity.objects.count()
+    with transaction.atomic():
+        assert (
+            checked_insert.insert(tenant=world.tenant, rows=[value, foreign], source="api") is None
+        )
     assert Activity.objects.count() == before
 
 

@@ -12,8 +12,10 @@ from decimal import Decimal
 
 import factory
 import pytest
+from django.db import transaction
 
 from quotas.models import Metric, Quota, QuotaChange, QuotaTarget, Sale, SeasonalityProfile
+from quotas.services import quota_metrics_note
 
 from ..factories import MembershipFactory, TenantFactory, TenantOwnedFactory
 from ..territories.factories import AccountFactory
@@ -22,12 +24,20 @@ from ..territories.factories import AccountFactory
 class QuotaFactory(TenantOwnedFactory):
     class Meta:
         model = Quota
+        skip_postgeneration_save = True
 
     member = factory.SubFactory(MembershipFactory)
     tenant = factory.SelfAttribute("member.tenant")
     month = dt.date(2026, 3, 1)
     metric = Metric.REVENUE
     amount = Decimal("10000.00")
+
+    @factory.post_generation
+    def note_metric(quota, create, extracted, **kwargs):
+        """As the services do: the organisation notes the metrics its quotas are on."""
+        if create:
+            with transaction.atomic():
+                quota_metrics_note(quota.tenant, [quota.metric])
 
 
 class QuotaTargetFactory(TenantOwnedFactory):
